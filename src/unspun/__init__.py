@@ -1,0 +1,37 @@
+"""unspun: find rewritten copies of articles and explain how they changed the story."""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .api import compare
+from .errors import ConfigError, InputError, MissingDependency, StoreError, UnspunError
+from .types import Cluster, Distortion, Document, Evidence, Match, Passage, Span
+
+__all__ = [
+    "compare",
+    "Cluster",
+    "Distortion",
+    "Document",
+    "Evidence",
+    "Match",
+    "Passage",
+    "Span",
+    "UnspunError",
+    "InputError",
+    "ConfigError",
+    "MissingDependency",
+    "StoreError",
+    "__version__",
+]
+
+
+def __getattr__(name: str):  # lazy re-exports of the heavier parts
+    if name == "Index":
+        from .index import Index
+
+        return Index
+    if name == "ingest":
+        from . import ingest
+
+        return ingest
+    raise AttributeError(f"module 'unspun' has no attribute {name!r}")

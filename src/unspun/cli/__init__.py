@@ -1,0 +1,53 @@
+"""The ``unspun`` command: a thin layer over the library.
+
+Each sub-command lives in its own module with ``register(subparsers)`` that adds
+its parser and sets ``func``; ``func(args)`` returns the exit code.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ..errors import UnspunError
+
+#: Sub-command modules, in the order ``unspun --help`` lists them.
+COMMANDS = ["compare", "index", "check", "scan", "serve", "eval"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="unspun",
+        description="Find rewritten copies of articles, align the reused passages, and explain how the copy changed the story.",
+    )
+    parser.add_argument("--version", action="version", version=f"unspun {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as err:
+            if err.name and err.name.startswith(__name__):
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except UnspunError as err:
+        print(f"unspun: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("unspun: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

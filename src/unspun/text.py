@@ -1,0 +1,126 @@
+"""Normalisation, words and sentences, all with character offsets into the original text."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .types import Span
+
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+
+#: Function words: they carry style, not content. Used for stop-word n-grams and tf-idf.
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just me more most my
+    myself no nor not now of off on once only or other our ours ourselves out over own same she should so
+    some such than that the their theirs them themselves then there these they this those through to too
+    under until up very was we were what when where which while who whom why will with would you your yours
+    yourself yourselves also may might must shall upon us""".split()
+)
+
+
+@lru_cache(maxsize=65536)
+def norm_word(w: str) -> str:
+    """Case-fold, strip accents and unify apostrophes: 'Café' -> 'cafe'."""
+    w = unicodedata.normalize("NFKD", w.casefold())
+    w = "".join(c for c in w if not unicodedata.combining(c))
+    return w.replace("’", "'")
+
+
+@lru_cache(maxsize=65536)
+def stem(w: str) -> str:
+    """A light suffix stripper (enough to match inflections across rewrites)."""
+    for suf in ("ingly", "edly", "ments", "ment", "ness", "ings", "ing", "ies", "ied", "ers", "est", "ed", "es", "er", "ly", "s"):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            w = w[: -len(suf)]
+            if suf in ("ies", "ied"):
+                w += "y"
+            break
+    return w
+
+
+@dataclass(frozen=True)
+class Words:
+    """Tokens of a text: parallel lists of start, end offsets and normalised forms."""
+
+    starts: list[int]
+    ends: list[int]
+    norms: list[str]
+
+    def __len__(self) -> int:
+        return len(self.norms)
+
+
+def words(text: str) -> Words:
+    starts: list[int] = []
+    ends: list[int] = []
+    norms: list[str] = []
+    for m in _WORD.finditer(text):
+        starts.append(m.start())
+        ends.append(m.end())
+        norms.append(norm_word(m.group()))
+    return Words(starts, ends, norms)
+
+
+_SENT_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s)|\n\s*\n|[.!?]["”’]?(?=[A-Z“"])""")
+_LINE_BREAK = re.compile(r"\n")
+
+MAX_SENTENCE = 600
+
+
+def sentences(text: str) -> list[Span]:
+    """Split ``text`` into sentence spans (whitespace trimmed, never empty).
+
+    Breaks at sentence punctuation followed by space, at blank lines, and at a
+    single newline when the line before is short (a title, a list item) or ends
+    a sentence; hard-wrapped lines inside a paragraph are kept together.
+    Over-long sentences are cut at clause punctuation.
+    """
+    cuts = {0, len(text)}
+    for m in _SENT_END.finditer(text):
+        cuts.add(m.end())
+    line_start = 0
+    for m in _LINE_BREAK.finditer(text):
+        line = text[line_start : m.start()].rstrip()
+        wrapped = 60 <= len(line) <= 100  # looks like a hard-wrapped line inside a paragraph
+        if not wrapped or line.endswith((".", "!", "?", ":", '"', "”", "’", ")")):
+            cuts.add(m.end())
+        line_start = m.end()
+    points = sorted(cuts)
+    spans: list[Span] = []
+    for s, e in zip(points, points[1:]):
+        for piece in _split_long(text, s, e):
+            t = _trim(text, *piece)
+            if t is not None:
+                spans.append(t)
+    return spans
+
+
+def _split_long(text: str, s: int, e: int):
+    if e - s <= MAX_SENTENCE:
+        yield (s, e)
+        return
+    while e - s > MAX_SENTENCE:
+        window = text[s + MAX_SENTENCE // 3 : s + MAX_SENTENCE]
+        cut = max(window.rfind(c) for c in ";:,")
+        if cut < 0:
+            cut = window.rfind(" ")
+        if cut < 0:
+            cut = len(window) - 1
+        mid = s + MAX_SENTENCE // 3 + cut + 1
+        yield (s, mid)
+        s = mid
+    yield (s, e)
+
+
+def _trim(text: str, s: int, e: int) -> Span | None:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if e <= s or not any(c.isalnum() for c in text[s:e]):
+        return None
+    return Span(s, e)
