@@ -1,0 +1,91 @@
+"""Choose the fingerprint parameters by measurement on PAN 2013 (src + susp, ~5,000 documents).
+
+For each setting: fingerprint every document, join the LSH band keys, and print
+the candidate recall of the listed pairs (02/03/04, 05 with cases), the number
+of candidate document pairs (each costs one alignment in a scan), the band rows
+per document (index size and ingest cost) and the fingerprinting speed.
+
+    .venv/bin/python benchmarks/fingerprint_params.py [PAN_ROOT] [--quick]
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from unspun.evaluation.pan_scan import TARGETS, _key, iter_pan_documents, read_pair_lists  # noqa: E402
+from unspun.fingerprint import FingerprintParams, band_keys, fingerprint  # noqa: E402
+from unspun.scan import MAX_BUCKET  # noqa: E402
+
+SETTINGS = [
+    FingerprintParams(shingle=3, content_words=False, window=40, step=20, num_perm=32, bands=8),
+    FingerprintParams(shingle=2, content_words=True, window=24, step=12, num_perm=32, bands=8),
+    FingerprintParams(shingle=1, content_words=True, window=24, step=12, num_perm=32, bands=8),
+    FingerprintParams(shingle=1, content_words=True, window=24, step=12, num_perm=32, bands=16),
+    FingerprintParams(shingle=1, content_words=True, window=32, step=16, num_perm=32, bands=8),
+    FingerprintParams(shingle=1, content_words=True, window=16, step=8, num_perm=32, bands=8),
+    FingerprintParams(shingle=1, content_words=True, window=24, step=12, num_perm=64, bands=16),
+]
+
+
+def candidate_pairs(keys: np.ndarray, owner: np.ndarray, min_hits: int = 1) -> dict[tuple[int, int], int]:
+    flat_k = keys.reshape(-1)
+    flat_d = np.repeat(owner, keys.shape[1])
+    order = np.lexsort((flat_d, flat_k))
+    k, d = flat_k[order], flat_d[order]
+    # one (key, doc) row per document
+    keep = np.ones(len(k), dtype=bool)
+    keep[1:] = (k[1:] != k[:-1]) | (d[1:] != d[:-1])
+    k, d = k[keep], d[keep]
+    bounds = np.flatnonzero(np.r_[True, k[1:] != k[:-1], True])
+    counts: dict[tuple[int, int], int] = {}
+    for s, e in zip(bounds[:-1], bounds[1:]):
+        if e - s < 2 or e - s > MAX_BUCKET:
+            continue
+        ds = d[s:e].tolist()
+        for i in range(len(ds)):
+            for j in range(i + 1, len(ds)):
+                p = (ds[i], ds[j])
+                counts[p] = counts.get(p, 0) + 1
+    return {p: c for p, c in counts.items() if c >= min_hits}
+
+
+def main() -> None:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    root = Path(args[0]) if args else Path(__file__).resolve().parents[2] / "shared" / "data" / "pan13-train"
+    lists = read_pair_lists(root)
+    docs = list(iter_pan_documents(root))
+    ids = [d.id for d in docs]
+    texts = [d.text for d in docs]
+    print(f"{len(docs)} documents, {sum(map(len, texts)) / 1e6:.1f} M chars")
+    positives = {c: lists.with_cases[c] for c in TARGETS}
+    all_listed = set().union(*lists.listed.values())
+    header = f"{'setting':44} {'rows/doc':>8} {'docs/s':>7} {'02':>6} {'03':>6} {'04':>6} {'05c':>6} {'cand pairs':>10} {'unlisted':>8} {'cand(hits>=2)':>13} {'03@2':>6} {'04@2':>6}"
+    print(header)
+    for p in SETTINGS:
+        t = time.perf_counter()
+        fp = fingerprint(texts, p)
+        keys = band_keys(fp.signatures, p)
+        dt = time.perf_counter() - t
+        counts = candidate_pairs(keys, fp.owner)
+        named = {_key(ids[a], ids[b]): c for (a, b), c in counts.items()}
+        rec = {c: len(positives[c] & named.keys()) / len(positives[c]) for c in positives}
+        two = {k for k, c in named.items() if c >= 2}
+        rec2 = {c: len(positives[c] & two) / len(positives[c]) for c in positives}
+        unlisted = sum(1 for k in named if k not in all_listed)
+        name = f"k={p.shingle} cw={int(p.content_words)} w={p.window}/{p.step} perm={p.num_perm} b={p.bands}x{p.rows}"
+        print(
+            f"{name:44} {len(fp.owner) * p.bands / len(docs):8.0f} {len(docs) / dt:7.0f} "
+            f"{rec['02-no-obfuscation']:6.1%} {rec['03-random-obfuscation']:6.1%} {rec['04-translation-obfuscation']:6.1%} "
+            f"{rec['05-summary-obfuscation']:6.1%} {len(named):10d} {unlisted:8d} {len(two):13d} "
+            f"{rec2['03-random-obfuscation']:6.1%} {rec2['04-translation-obfuscation']:6.1%}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""Fingerprints for candidate generation: word shingles, MinHash (rensa) and LSH band keys.
+
+A document is cut into overlapping *windows* of shingles, so that a passage
+reused inside a longer text still yields a window whose MinHash signature is
+close to one of the source's windows (whole-document signatures miss the
+short reused passages that PAN and real content farms are made of).
+
+Shingles are built over :func:`unspun.text.words` normalised forms with the
+function words dropped (a spinner rewrites the glue, not the facts), hashed
+with BLAKE2b and combined with fixed integer arithmetic, so every signature
+and band key is the same in every process and on every platform (Python's
+``hash()`` of a string is salted per process and is never used here).
+
+The defaults come from ``benchmarks/fingerprint_params.py``, which prints the
+candidate recall on the PAN 2013 pairs and the number of candidate pairs for
+each setting it tries.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .text import STOPWORDS, norm_word
+
+_WORD = re.compile(r"\w+(?:['’]\w+)*")  # the same token pattern as unspun.text.words
+
+_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+_C1 = np.uint64(0xBF58476D1CE4E5B9)
+_C2 = np.uint64(0x94D049BB133111EB)
+_GOLD = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass(frozen=True)
+class FingerprintParams:
+    """How documents are fingerprinted.  Changing any field changes every key: an index stores the
+    parameters it was built with and refuses to mix them."""
+
+    shingle: int = 1  # words per shingle
+    content_words: bool = True  # drop function words (STOPWORDS) before shingling
+    window: int = 24  # shingles per window
+    step: int = 12  # shingles between window starts
+    num_perm: int = 32  # MinHash permutations per window
+    bands: int = 8  # LSH bands (num_perm // bands rows each)
+    seed: int = 20130  # MinHash seed (fixed: signatures must agree across runs)
+
+    @property
+    def rows(self) -> int:
+        return self.num_perm // self.bands
+
+    def __post_init__(self) -> None:
+        if self.shingle < 1 or self.window < 1 or self.step < 1 or self.num_perm < 1 or self.bands < 1:
+            raise ValueError(f"fingerprint parameters must be positive: {self}")
+        if self.num_perm % self.bands:
+            raise ValueError(f"num_perm ({self.num_perm}) must be a multiple of bands ({self.bands})")
+
+    def to_dict(self) -> dict[str, int | bool]:
+        return {k: getattr(self, k) for k in ("shingle", "content_words", "window", "step", "num_perm", "bands", "seed")}
+
+
+DEFAULT_PARAMS = FingerprintParams()
+
+
+# --------------------------------------------------------------------------- tokens and shingles
+
+
+def norms(text: str) -> list[str]:
+    """The normalised word forms of ``text`` — exactly ``unspun.text.words(text).norms``, faster
+    (no offsets are kept; ASCII text is lower-cased once instead of word by word)."""
+    if text.isascii():
+        return _WORD.findall(text.lower())
+    return [norm_word(w) for w in _WORD.findall(text)]
+
+
+def tokens(text: str, params: FingerprintParams = DEFAULT_PARAMS) -> list[str]:
+    """The words that are shingled: normalised forms, without function words when configured."""
+    ws = norms(text)
+    if params.content_words:
+        ws = [w for w in ws if w not in STOPWORDS]
+    return ws
+
+
+@lru_cache(maxsize=1 << 18)
+def word_hash(word: str) -> int:
+    """A stable 64-bit hash of a word (BLAKE2b; identical in every process and platform)."""
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser over a uint64 array (wrap-around arithmetic, platform-independent)."""
+    with np.errstate(over="ignore"):
+        h = h ^ (h >> np.uint64(30))
+        h = h * _C1
+        h = h ^ (h >> np.uint64(27))
+        h = h * _C2
+        return h ^ (h >> np.uint64(31))
+
+
+def shingle_hashes(words: Sequence[str], k: int) -> np.ndarray:
+    """uint64 hashes of the ``k``-word shingles of ``words`` (one shingle for texts shorter than k)."""
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    h = np.fromiter((word_hash(w) for w in words), dtype=np.uint64, count=len(words))
+    if k == 1:
+        return h
+    if len(h) < k:
+        k = len(h)
+    n = len(h) - k + 1
+    out = h[:n].copy()
+    with np.errstate(over="ignore"):
+        for i in range(1, k):
+            out = _mix(out * _GOLD ^ h[i : i + n])
+    return out
+
+
+def window_bounds(n: int, window: int, step: int) -> list[tuple[int, int]]:
+    """Half-open shingle ranges of the windows over ``n`` shingles: every shingle is in at least one
+    window, the last window ends at ``n``, and a text shorter than a window is one window."""
+    if n <= 0:
+        return []
+    if n <= window:
+        return [(0, n)]
+    starts = list(range(0, n - window + 1, step))
+    if starts[-1] + window < n:
+        starts.append(n - window)
+    return [(s, s + window) for s in starts]
+
+
+# --------------------------------------------------------------------------- MinHash and bands
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """Window signatures of a batch of texts: ``signatures[i]`` belongs to text ``owner[i]``."""
+
+    signatures: np.ndarray  # uint32 (n_windows, num_perm)
+    owner: np.ndarray  # int64 (n_windows,) index of the text in the batch
+
+    def of(self, i: int) -> np.ndarray:
+        return self.signatures[self.owner == i]
+
+
+def fingerprint(texts: Sequence[str], params: FingerprintParams = DEFAULT_PARAMS) -> Fingerprints:
+    """MinHash signatures (rensa, fixed seed) of every window of every text; a text without a single
+    word has no window."""
+    from rensa import RMinHash
+
+    flat: list[np.ndarray] = []
+    offsets = [0]
+    owner: list[int] = []
+    for i, text in enumerate(texts):
+        sh = shingle_hashes(tokens(text, params), params.shingle)
+        for s, e in window_bounds(len(sh), params.window, params.step):
+            flat.append(sh[s:e])
+            offsets.append(offsets[-1] + e - s)
+            owner.append(i)
+    if not owner:
+        return Fingerprints(np.zeros((0, params.num_perm), dtype=np.uint32), np.zeros(0, dtype=np.int64))
+    matrix = RMinHash.digest_matrix_from_flat_token_hashes(
+        np.concatenate(flat), np.asarray(offsets, dtype=np.uint64), params.num_perm, params.seed
+    )
+    sig = np.asarray(matrix.to_rows(), dtype=np.uint32).reshape(len(owner), params.num_perm)
+    return Fingerprints(sig, np.asarray(owner, dtype=np.int64))
+
+
+def band_keys(signatures: np.ndarray, params: FingerprintParams = DEFAULT_PARAMS) -> np.ndarray:
+    """LSH band keys, int64 (n_windows, bands): a stable hash of the band number and its rows' values.
+    Two windows share a key in some band when their signatures agree on all of that band's rows."""
+    sig = np.asarray(signatures, dtype=np.uint32)
+    n = sig.shape[0]
+    if n == 0:
+        return np.zeros((0, params.bands), dtype=np.int64)
+    rows = sig.reshape(n, params.bands, params.rows).astype(np.uint64)
+    h = np.broadcast_to(_mix(np.arange(1, params.bands + 1, dtype=np.uint64) * _GOLD), (n, params.bands)).copy()
+    with np.errstate(over="ignore"):
+        for r in range(params.rows):
+            h = _mix(h * _GOLD ^ rows[:, :, r])
+    return h.view(np.int64)
+
+
+def jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two windows (share of agreeing permutations)."""
+    return float(np.mean(np.asarray(sig_a) == np.asarray(sig_b)))
+
+
+def best_window_similarity(sigs_a: np.ndarray, sigs_b: np.ndarray) -> float:
+    """The highest estimated Jaccard similarity between any window of one text and any of the other."""
+    if len(sigs_a) == 0 or len(sigs_b) == 0:
+        return 0.0
+    eq = (sigs_a[:, None, :] == sigs_b[None, :, :]).mean(axis=2)
+    return float(eq.max())
+
+
+def unique_keys(keys: Iterable[int]) -> list[int]:
+    return sorted(set(int(k) for k in keys))

@@ -1,0 +1,657 @@
+"""The embedded corpus index: one SQLite file (WAL) plus a rebuildable vector cache beside it.
+
+Tables (all written in one transaction per batch, so a crash never leaves a
+half-added document):
+
+* ``meta`` — format marker, schema version, fingerprint parameters, embedder,
+  and a ``generation`` counter bumped by every write;
+* ``documents`` — id, text, title, url, published, byline, content hash, meta JSON;
+* ``signatures`` — the MinHash window signatures of each document (uint32 bytes);
+* ``bands`` — ``(band key, document)`` rows, the LSH buckets (a WITHOUT ROWID
+  B-tree keyed on the band key: the lookup *is* the table);
+* ``vectors`` — passage embeddings as float16 bytes, when an embedder is used.
+
+The vector file (``<db>.usearch``, with ``<db>.usearch.json`` naming the
+generation it was built at) is only a cache of the ``vectors`` table: when its
+generation does not agree with the database it is rebuilt from SQLite, so it
+can never drift.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .errors import ConfigError, InputError, StoreError
+from .fingerprint import DEFAULT_PARAMS, FingerprintParams, band_keys
+from .scan import (
+    MAX_BUCKET,
+    MIN_HITS,
+    DocRecord,
+    align_one,
+    align_pairs,
+    ann_pairs,
+    candidate_pairs,
+    content_hash,
+    dedupe_pairs,
+    fingerprint_batch,
+    group_rows,
+    link_clusters,
+)
+from .text import sentences
+from .types import Cluster, Document, Match
+
+FORMAT = "unspun-index"
+SCHEMA_VERSION = 1
+DEFAULT_BATCH = 1000
+#: ANN neighbours of a passage with at least this cosine similarity are candidates.
+ANN_THRESHOLD = 0.80
+ANN_NEIGHBOURS = 8
+#: Passages embedded per document: sentences grouped up to this many characters.
+PASSAGE_CHARS = 600
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    docno INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL,
+    title TEXT, url TEXT, published TEXT, byline TEXT,
+    content_hash TEXT NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS signatures (
+    docno INTEGER PRIMARY KEY,
+    windows INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bands (
+    key INTEGER NOT NULL,
+    docno INTEGER NOT NULL,
+    PRIMARY KEY (key, docno)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS vectors (
+    vecno INTEGER PRIMARY KEY AUTOINCREMENT,
+    docno INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS vectors_docno ON vectors(docno);
+"""
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What one :meth:`Index.add` call did, by document."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: tuple[tuple[str, str], ...] = ()  # (id, reason)
+
+    def __add__(self, other: "AddResult") -> "AddResult":
+        return AddResult(
+            self.added + other.added,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+            self.skipped + other.skipped,
+        )
+
+    def summary(self) -> str:
+        s = f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, skipped {len(self.skipped)}"
+        return s
+
+
+def _meta_json(meta: Any) -> str:
+    return json.dumps(dict(meta or {}), sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _row_doc(row: Sequence[Any]) -> Document:
+    id_, text, title, url, published, byline, meta = row
+    return Document(id=id_, text=text, title=title, url=url, published=published, byline=byline, meta=json.loads(meta))
+
+
+def _auto_embedder() -> Any:
+    """``unspun.embed.get_embedder()`` when that module is installed, else ``None`` (no vectors)."""
+    try:
+        from .embed import get_embedder
+    except ModuleNotFoundError as err:
+        if err.name and err.name.startswith("unspun.embed"):
+            return None
+        raise
+    return get_embedder()
+
+
+def _embedder_name(embedder: Any) -> str:
+    if embedder is None:
+        return "none"
+    return str(getattr(embedder, "name", None) or type(embedder).__name__)
+
+
+def passages_for_vectors(text: str, max_chars: int = PASSAGE_CHARS) -> list[tuple[int, int]]:
+    """Character ranges of the passages that are embedded: consecutive sentences up to ``max_chars``."""
+    out: list[tuple[int, int]] = []
+    cur: tuple[int, int] | None = None
+    for s in sentences(text):
+        if cur is not None and s.end - cur[0] > max_chars:
+            out.append(cur)
+            cur = None
+        cur = (s.start, s.end) if cur is None else (cur[0], s.end)
+    if cur is not None:
+        out.append(cur)
+    return out
+
+
+class Index:
+    """A corpus of documents, fingerprinted for fast ``check`` and ``scan``.
+
+    ``Index(path)`` opens the index at ``path``, creating it when the file does
+    not exist.  ``embedder`` is ``"auto"`` (use :func:`unspun.embed.get_embedder`
+    when it is installed), ``None`` (no vectors) or an object with
+    ``encode(list[str]) -> float32 (n, dim)``; an index remembers at creation
+    whether it holds vectors.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        params: FingerprintParams | None = None,
+        embedder: Any = "auto",
+        readonly: bool = False,
+    ):
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise StoreError(f"{self.path}: is a directory, not an unspun index file")
+        exists = self.path.exists() and self.path.stat().st_size > 0
+        if readonly and not exists:
+            raise StoreError(f"{self.path}: no such index (create it with 'unspun index add ... --db {self.path}')")
+        self._readonly = readonly
+        try:
+            if exists:
+                with open(self.path, "rb") as fh:
+                    head = fh.read(16)
+                if head != b"SQLite format 3\x00":
+                    raise StoreError(f"{self.path}: not an unspun index (not a SQLite database)")
+            uri = f"file:{self.path}?mode=ro" if readonly else f"file:{self.path}"
+            self._db = sqlite3.connect(uri, uri=True, timeout=60.0, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as err:
+            raise StoreError(f"{self.path}: cannot open the index: {err}") from None
+        self._ann: Any = None  # usearch index over vectors (loaded lazily)
+        self._ann_generation: int | None = None
+        self._ann_dirty = False
+        try:
+            self._db.execute("PRAGMA busy_timeout = 60000")
+            if not readonly:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
+            self._open_schema(exists, params, embedder)
+        except sqlite3.DatabaseError as err:
+            self._db.close()
+            raise StoreError(f"{self.path}: not an unspun index ({err})") from None
+        except Exception:
+            self._db.close()
+            raise
+
+    # ------------------------------------------------------------------ schema
+
+    def _open_schema(self, exists: bool, params: FingerprintParams | None, embedder: Any) -> None:
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if exists and tables:
+            if "meta" not in tables:
+                raise StoreError(f"{self.path}: a SQLite database but not an unspun index (no 'meta' table)")
+            meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+            if meta.get("format") != FORMAT:
+                raise StoreError(f"{self.path}: a SQLite database but not an unspun index")
+            if int(meta.get("schema", 0)) != SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: index schema {meta.get('schema')} is not supported by this unspun (expects {SCHEMA_VERSION})"
+                )
+            stored = FingerprintParams(**json.loads(meta["params"]))
+            if params is not None and params != stored:
+                raise ConfigError(f"{self.path}: built with fingerprint parameters {stored.to_dict()}, not {params.to_dict()}")
+            self.params = stored
+            self._embedder_name = meta.get("embedder", "none")
+            if self._embedder_name == "none":
+                self._embedder = None
+            else:
+                emb = _auto_embedder() if isinstance(embedder, str) else embedder
+                if emb is None:
+                    raise StoreError(
+                        f"{self.path}: the index holds vectors from the embedder '{self._embedder_name}', which is not available"
+                    )
+                self._embedder = emb
+            return
+        if self._readonly:
+            raise StoreError(f"{self.path}: not an unspun index (empty database)")
+        self.params = params or DEFAULT_PARAMS
+        emb = _auto_embedder() if isinstance(embedder, str) else embedder
+        self._embedder = emb
+        self._embedder_name = _embedder_name(emb)
+        with self._tx():
+            for stmt in _SCHEMA.split(";"):
+                if stmt.strip():
+                    self._db.execute(stmt)
+            self._db.executemany(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                [
+                    ("format", FORMAT),
+                    ("schema", str(SCHEMA_VERSION)),
+                    ("params", json.dumps(self.params.to_dict(), sort_keys=True)),
+                    ("embedder", self._embedder_name),
+                    ("generation", "0"),
+                ],
+            )
+
+    class _Tx:
+        def __init__(self, db: sqlite3.Connection):
+            self.db = db
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.db.execute("BEGIN IMMEDIATE")
+            return self.db
+
+        def __exit__(self, exc_type, exc, tb) -> None:
+            if exc_type is None:
+                self.db.execute("COMMIT")
+            else:
+                self.db.execute("ROLLBACK")
+
+    def _tx(self) -> "Index._Tx":
+        if self._readonly:
+            raise StoreError(f"{self.path}: opened read-only")
+        return Index._Tx(self._db)
+
+    def _generation(self) -> int:
+        return int(self._db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+
+    def _bump_generation(self) -> None:
+        self._db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+
+    # ------------------------------------------------------------------ basics
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._db is None:
+            return
+        try:
+            if self._ann is not None and self._ann_dirty and not self._readonly:
+                self._save_ann()
+        finally:
+            self._db.close()
+            self._db = None  # type: ignore[assignment]
+
+    def __len__(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+
+    def __contains__(self, id: object) -> bool:
+        if not isinstance(id, str):
+            return False
+        return self._db.execute("SELECT 1 FROM documents WHERE id = ?", (id,)).fetchone() is not None
+
+    def ids(self) -> Iterator[str]:
+        """Every document id, sorted."""
+        for (i,) in self._db.execute("SELECT id FROM documents ORDER BY id"):
+            yield i
+
+    def get(self, id: str) -> Document | None:
+        row = self._db.execute(
+            "SELECT id, text, title, url, published, byline, meta FROM documents WHERE id = ?", (id,)
+        ).fetchone()
+        return _row_doc(row) if row else None
+
+    def stats(self) -> dict[str, Any]:
+        q = lambda sql: int(self._db.execute(sql).fetchone()[0])  # noqa: E731
+        files = [self.path, Path(f"{self.path}-wal"), self._ann_path(), self._ann_meta_path()]
+        return {
+            "path": str(self.path),
+            "documents": q("SELECT COUNT(*) FROM documents"),
+            "characters": q("SELECT COALESCE(SUM(LENGTH(text)), 0) FROM documents"),
+            "windows": q("SELECT COALESCE(SUM(windows), 0) FROM signatures"),
+            "band_rows": q("SELECT COUNT(*) FROM bands"),
+            "vectors": q("SELECT COUNT(*) FROM vectors"),
+            "embedder": self._embedder_name,
+            "generation": self._generation(),
+            "params": self.params.to_dict(),
+            "bytes_on_disk": sum(p.stat().st_size for p in files if p.exists()),
+        }
+
+    # ------------------------------------------------------------------ writing
+
+    def add(
+        self,
+        docs: Iterable[Document],
+        *,
+        batch_size: int = DEFAULT_BATCH,
+        progress: Callable[[AddResult], None] | None = None,
+    ) -> AddResult:
+        """Add documents in batches of ``batch_size``, one transaction per batch.
+
+        Idempotent: a document whose id and text are already stored is left
+        alone (metadata changes are written); a known id with a new text
+        replaces the old entry everywhere (text, signatures, bands, vectors).
+        Documents without a single word are skipped with their reason.
+        ``progress`` is called with the running totals after every batch.
+        """
+        if batch_size < 1:
+            raise ConfigError(f"batch_size must be at least 1, not {batch_size}")
+        total = AddResult()
+        batch: list[Document] = []
+        for d in docs:
+            if not isinstance(d, Document):
+                raise InputError(f"Index.add expects Document objects, got {type(d).__name__}")
+            batch.append(d)
+            if len(batch) >= batch_size:
+                total = total + self._add_batch(batch)
+                batch = []
+                if progress:
+                    progress(total)
+        if batch:
+            total = total + self._add_batch(batch)
+            if progress:
+                progress(total)
+        return total
+
+    def _add_batch(self, batch: list[Document]) -> AddResult:
+        latest: dict[str, Document] = {}
+        skipped: list[tuple[str, str]] = []
+        for d in batch:  # the last of several versions of an id in one batch wins
+            if not d.id:
+                skipped.append((d.id, "empty id"))
+            elif not d.text or d.text.isspace():
+                skipped.append((d.id, "empty text"))
+            else:
+                latest[d.id] = d
+        docs = list(latest.values())
+        existing = self._lookup([d.id for d in docs])
+        new: list[Document] = []
+        changed: list[Document] = []
+        meta_only: list[Document] = []
+        unchanged = 0
+        hashes = {d.id: content_hash(d.text) for d in docs}
+        for d in docs:
+            old = existing.get(d.id)
+            if old is None:
+                new.append(d)
+            elif old[1] != hashes[d.id]:
+                changed.append(d)
+            elif old[2:] != (d.title, d.url, d.published, d.byline, _meta_json(d.meta)):
+                meta_only.append(d)
+            else:
+                unchanged += 1
+        work = new + changed
+        records = fingerprint_batch(work, self.params)
+        vectors = self._embed(work)
+        with self._tx() as db:
+            if changed:
+                self._delete_derived(db, [existing[d.id][0] for d in changed])
+            for d in meta_only:
+                db.execute(
+                    "UPDATE documents SET title=?, url=?, published=?, byline=?, meta=? WHERE docno=?",
+                    (d.title, d.url, d.published, d.byline, _meta_json(d.meta), existing[d.id][0]),
+                )
+            for d in changed:
+                db.execute(
+                    "UPDATE documents SET text=?, title=?, url=?, published=?, byline=?, content_hash=?, meta=? WHERE docno=?",
+                    (d.text, d.title, d.url, d.published, d.byline, hashes[d.id], _meta_json(d.meta), existing[d.id][0]),
+                )
+            db.executemany(
+                "INSERT INTO documents(id, text, title, url, published, byline, content_hash, meta) VALUES (?,?,?,?,?,?,?,?)",
+                [(d.id, d.text, d.title, d.url, d.published, d.byline, hashes[d.id], _meta_json(d.meta)) for d in new],
+            )
+            docnos = {d.id: existing[d.id][0] for d in changed}
+            docnos.update(self._lookup_docnos([d.id for d in new]))
+            db.executemany(
+                "INSERT INTO signatures(docno, windows, data) VALUES (?, ?, ?)",
+                [(docnos[r.id], len(r.signatures), r.signatures.astype("<u4").tobytes()) for r in records],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO bands(key, docno) VALUES (?, ?)",
+                sorted((k, docnos[r.id]) for r in records for k in r.keys),
+            )
+            new_vecs: list[tuple[int, np.ndarray]] = []
+            for doc_id, spans, vecs in vectors:
+                for (s, e), v in zip(spans, vecs):
+                    cur = db.execute(
+                        "INSERT INTO vectors(docno, start, end, data) VALUES (?, ?, ?, ?)",
+                        (docnos[doc_id], s, e, v.astype("<f2").tobytes()),
+                    )
+                    new_vecs.append((int(cur.lastrowid), v))
+            if work or meta_only:
+                self._bump_generation()
+        if self._ann is not None and (changed or new_vecs):
+            self._ann = None  # cheaper to rebuild lazily than to patch in the general case
+        return AddResult(len(new), len(changed) + len(meta_only), unchanged, tuple(skipped))
+
+    def _lookup(self, ids: list[str]) -> dict[str, tuple]:
+        out: dict[str, tuple] = {}
+        for chunk in _chunks(ids, 500):
+            q = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                f"SELECT id, docno, content_hash, title, url, published, byline, meta FROM documents WHERE id IN ({q})", chunk
+            ):
+                out[row[0]] = row[1:]
+        return out
+
+    def _lookup_docnos(self, ids: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(ids, 500):
+            q = ",".join("?" * len(chunk))
+            out.update(self._db.execute(f"SELECT id, docno FROM documents WHERE id IN ({q})", chunk).fetchall())
+        return out
+
+    def _delete_derived(self, db: sqlite3.Connection, docnos: list[int]) -> None:
+        """Remove the signatures, band rows and vectors of documents (inside the caller's transaction)."""
+        for docno in docnos:
+            row = db.execute("SELECT windows, data FROM signatures WHERE docno = ?", (docno,)).fetchone()
+            if row:
+                sig = np.frombuffer(row[1], dtype="<u4").reshape(row[0], self.params.num_perm)
+                keys = sorted(set(band_keys(sig, self.params).reshape(-1).tolist()))
+                db.executemany("DELETE FROM bands WHERE key = ? AND docno = ?", [(k, docno) for k in keys])
+            db.execute("DELETE FROM signatures WHERE docno = ?", (docno,))
+            db.execute("DELETE FROM vectors WHERE docno = ?", (docno,))
+
+    def remove(self, id: str) -> bool:
+        """Remove a document and everything derived from it; ``False`` when the id is not in the index."""
+        row = self._db.execute("SELECT docno FROM documents WHERE id = ?", (id,)).fetchone()
+        if row is None:
+            return False
+        with self._tx() as db:
+            self._delete_derived(db, [row[0]])
+            db.execute("DELETE FROM documents WHERE docno = ?", (row[0],))
+            self._bump_generation()
+        self._ann = None
+        return True
+
+    # ------------------------------------------------------------------ vectors
+
+    def _embed(self, docs: list[Document]) -> list[tuple[str, list[tuple[int, int]], np.ndarray]]:
+        if self._embedder is None or not docs:
+            return []
+        spans = [passages_for_vectors(d.text) for d in docs]
+        texts = [d.text[s:e] for d, sp in zip(docs, spans) for s, e in sp]
+        if not texts:
+            return []
+        vecs = np.asarray(self._embedder.encode(texts), dtype=np.float32)
+        out = []
+        i = 0
+        for d, sp in zip(docs, spans):
+            out.append((d.id, sp, vecs[i : i + len(sp)]))
+            i += len(sp)
+        return out
+
+    def _ann_path(self) -> Path:
+        return Path(f"{self.path}.usearch")
+
+    def _ann_meta_path(self) -> Path:
+        return Path(f"{self.path}.usearch.json")
+
+    def _ensure_ann(self) -> Any:
+        """The usearch index over the ``vectors`` table, loaded from the cache file when its generation
+        agrees with the database, else rebuilt from SQLite."""
+        if self._embedder is None:
+            return None
+        gen = self._generation()
+        if self._ann is not None and self._ann_generation == gen:
+            return self._ann
+        from usearch.index import Index as UIndex
+
+        cached = None
+        try:
+            info = json.loads(self._ann_meta_path().read_text())
+            n_vec = int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+            if info.get("generation") == gen and info.get("count") == n_vec and self._ann_path().exists():
+                cached = UIndex.restore(str(self._ann_path()))
+        except (OSError, ValueError, KeyError):
+            cached = None
+        if cached is not None:
+            self._ann, self._ann_generation, self._ann_dirty = cached, gen, False
+            return cached
+        rows = self._db.execute("SELECT vecno, data FROM vectors ORDER BY vecno").fetchall()
+        dim = len(rows[0][1]) // 2 if rows else 0
+        ann = UIndex(ndim=max(dim, 1), metric="cos", dtype="f16")
+        if rows:
+            keys = np.fromiter((r[0] for r in rows), dtype=np.uint64, count=len(rows))
+            mat = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f2").reshape(len(rows), dim)
+            ann.add(keys, mat.astype(np.float32))
+        self._ann, self._ann_generation, self._ann_dirty = ann, gen, True
+        return ann
+
+    def _save_ann(self) -> None:
+        tmp = Path(f"{self._ann_path()}.tmp")
+        self._ann.save(str(tmp))
+        os.replace(tmp, self._ann_path())
+        n_vec = int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+        self._ann_meta_path().write_text(json.dumps({"generation": self._ann_generation, "count": n_vec}))
+        self._ann_dirty = False
+
+    def _vector_owner(self, vecnos: Iterable[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for chunk in _chunks(sorted(set(int(v) for v in vecnos)), 500):
+            q = ",".join("?" * len(chunk))
+            out.update(
+                self._db.execute(
+                    f"SELECT v.vecno, d.id FROM vectors v JOIN documents d ON d.docno = v.docno WHERE v.vecno IN ({q})", chunk
+                ).fetchall()
+            )
+        return out
+
+    def _ann_search(self, queries: np.ndarray, count: int) -> tuple[list[list[str]], list[list[float]]]:
+        ann = self._ensure_ann()
+        if ann is None or len(ann) == 0 or len(queries) == 0:
+            return [[] for _ in queries], [[] for _ in queries]
+        res = ann.search(np.asarray(queries, dtype=np.float32), min(count, len(ann)))
+        keys = np.atleast_2d(res.keys)
+        dists = np.atleast_2d(res.distances)
+        owner = self._vector_owner(k for row in keys for k in row.tolist())
+        ids, sims = [], []
+        for krow, drow in zip(keys, dists):
+            ids.append([owner.get(int(k), "") for k in krow])
+            sims.append([1.0 - float(x) for x in drow])
+        return ids, sims
+
+    # ------------------------------------------------------------------ check
+
+    def candidates(self, doc: Document | str, *, limit: int = 20) -> list[tuple[str, int]]:
+        """Candidate documents for ``doc``: ``(id, evidence)`` pairs, most evidence first (shared LSH band
+        buckets, plus one per passage whose embedding is a near neighbour)."""
+        from .api import as_document
+
+        doc = as_document(doc, "query")
+        rec = fingerprint_batch([doc], self.params)[0]
+        rows: list[tuple[int, str]] = []
+        for chunk in _chunks(list(rec.keys), 900):
+            q = ",".join("?" * len(chunk))
+            rows.extend(
+                self._db.execute(
+                    f"SELECT b.key, d.id FROM bands b JOIN documents d ON d.docno = b.docno WHERE b.key IN ({q})", chunk
+                ).fetchall()
+            )
+        rows.extend((k, doc.id) for k in rec.keys)
+        pairs = [p for p in candidate_pairs(group_rows(sorted(rows))) if doc.id in (p[0], p[1])]
+        if self._embedder is not None:
+            spans = passages_for_vectors(doc.text)
+            if spans:
+                q = np.asarray(self._embedder.encode([doc.text[s:e] for s, e in spans]), dtype=np.float32)
+                nids, nsims = self._ann_search(q, ANN_NEIGHBOURS)
+                pairs += ann_pairs([doc.id] * len(spans), nids, nsims, ANN_THRESHOLD)
+        scored = [(b if a == doc.id else a, n) for a, b, n in dedupe_pairs(pairs, MIN_HITS)]
+        scored = [(i, n) for i, n in scored if i and i != doc.id]
+        scored.sort(key=lambda x: (-x[1], x[0]))
+        return scored[:limit]
+
+    def check(self, doc: Document | str, k: int = 10, *, max_candidates: int = 20, judge: bool = True) -> list[Match]:
+        """Is ``doc`` a copy of anything held?  The top ``max_candidates`` candidates are aligned with
+        ``doc`` (the stored document is side ``a``, the query side ``b``); matches without a passage are
+        dropped; the rest come back ranked by coverage, at most ``k``."""
+        from .api import as_document
+
+        if k < 1:
+            raise ConfigError(f"k must be at least 1, not {k}")
+        doc = as_document(doc, "query")
+        matches: list[Match] = []
+        for cand_id, _n in self.candidates(doc, limit=max_candidates):
+            stored = self.get(cand_id)
+            if stored is None:
+                continue
+            m = align_one(stored, doc, embedder=self._embedder, judge=judge)
+            if m.passages:
+                matches.append(m)
+        matches.sort(key=lambda m: (-m.score, m.a.id))
+        return matches[:k]
+
+    # ------------------------------------------------------------------ scan
+
+    def candidate_pairs(self, *, max_bucket: int = MAX_BUCKET, min_hits: int = MIN_HITS) -> list[tuple[str, str, int]]:
+        """Every candidate pair of the corpus (LSH band join plus ANN neighbours), deduplicated and sorted."""
+        rows = self._db.execute("SELECT b.key, d.id FROM bands b JOIN documents d ON d.docno = b.docno ORDER BY b.key, d.id")
+        pairs = candidate_pairs(group_rows(rows), max_bucket)
+        if self._embedder is not None:
+            vrows = self._db.execute(
+                "SELECT v.vecno, d.id, v.data FROM vectors v JOIN documents d ON d.docno = v.docno ORDER BY v.vecno"
+            ).fetchall()
+            for chunk in _chunks(vrows, 1024):
+                q = np.frombuffer(b"".join(r[2] for r in chunk), dtype="<f2").reshape(len(chunk), -1).astype(np.float32)
+                nids, nsims = self._ann_search(q, ANN_NEIGHBOURS + 1)
+                pairs += ann_pairs([r[1] for r in chunk], nids, nsims, ANN_THRESHOLD)
+        return dedupe_pairs(pairs, min_hits)
+
+    def scan(
+        self,
+        min_coverage: float = 0.0,
+        *,
+        judge: bool = True,
+        progress: Callable[[str], None] | None = None,
+    ) -> Iterator[Cluster]:
+        """Every copy cluster of the corpus: connected components of documents linked by reuse (a pair is
+        linked when its alignment has a passage and covers at least ``min_coverage`` of either side),
+        largest first, each with the Match of every linked pair."""
+        if not 0.0 <= min_coverage <= 1.0:
+            raise ConfigError(f"min_coverage must be between 0 and 1, not {min_coverage}")
+        pairs = self.candidate_pairs()
+        if progress:
+            progress(f"{len(pairs)} candidate pairs to align")
+        matches: list[Match] = []
+        step = max(1, len(pairs) // 20)
+        for i in range(0, len(pairs), step):
+            matches += align_pairs(pairs[i : i + step], self.get, embedder=self._embedder, judge=judge)
+            if progress:
+                progress(f"aligned {min(i + step, len(pairs))}/{len(pairs)} pairs, {len(matches)} with reuse")
+        yield from link_clusters(matches, min_coverage)
+
+
+def _chunks(xs: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(xs), n):
+        yield xs[i : i + n]

@@ -1,0 +1,202 @@
+"""The corpus scan as stages over batches of plain data — one step contract for every executor.
+
+Each stage is a pure function of its inputs (no database, no globals), so the
+embedded :meth:`unspun.Index.scan` and a distributed executor (Dask) run the
+very same code and get the same answers; only the plumbing between the stages
+differs::
+
+    documents ──fingerprint_batch──► records ──band_rows──► (band_key, doc_id)
+        ──group by band_key (the shuffle)──► groups ──candidate_pairs──► pairs
+    vectors ──ann_pairs──► pairs
+    pairs ──dedupe_pairs──► sorted unique pairs ──align_pairs──► matches
+        ──link_clusters──► clusters (largest first)
+
+Stage inputs and outputs are tuples, lists, strings, ints and numpy arrays: they
+pickle, and they sort.  Importing this module does not import SQLite.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .fingerprint import DEFAULT_PARAMS, FingerprintParams, band_keys, fingerprint
+from .types import Cluster, Document, Match
+
+#: Band buckets holding more documents than this are boilerplate (licence text, a wire-service footer)
+#: and make no candidate pairs: they would cost a quadratic number of alignments and explain nothing.
+MAX_BUCKET = 50
+#: A pair of documents must share at least this many band keys to be a candidate.
+MIN_HITS = 1
+
+Pair = tuple[str, str, int]  # (id_a, id_b, evidence count) with id_a < id_b
+
+
+def content_hash(text: str) -> str:
+    """The identity of a text (SHA-256 of its UTF-8 bytes, hex): re-adding an unchanged text is a no-op."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """A fingerprinted document: its window signatures and the distinct LSH band keys of its windows."""
+
+    id: str
+    content_hash: str
+    signatures: np.ndarray  # uint32 (windows, num_perm)
+    keys: tuple[int, ...]  # sorted distinct band keys
+
+
+# --------------------------------------------------------------------------- fingerprint
+
+
+def fingerprint_batch(docs: Sequence[Document], params: FingerprintParams = DEFAULT_PARAMS) -> list[DocRecord]:
+    """Fingerprint a batch of documents (one rensa call for the whole batch)."""
+    fp = fingerprint([d.text for d in docs], params)
+    keys = band_keys(fp.signatures, params)
+    out: list[DocRecord] = []
+    # windows of one document are contiguous in fp.owner
+    bounds = np.searchsorted(fp.owner, np.arange(len(docs) + 1))
+    for i, d in enumerate(docs):
+        s, e = int(bounds[i]), int(bounds[i + 1])
+        ks = tuple(sorted(set(keys[s:e].reshape(-1).tolist())))
+        out.append(DocRecord(d.id, content_hash(d.text), fp.signatures[s:e], ks))
+    return out
+
+
+def band_rows(records: Iterable[DocRecord]) -> list[tuple[int, str]]:
+    """``(band_key, doc_id)`` rows, one per distinct key of each document, sorted."""
+    return sorted((k, r.id) for r in records for k in r.keys)
+
+
+def group_rows(rows: Iterable[tuple[int, str]]) -> Iterator[tuple[int, list[str]]]:
+    """The local shuffle: group ``(band_key, doc_id)`` rows sorted by key into ``(key, sorted ids)``.
+    (Dask does the same with a groupby on the key.)"""
+    key: int | None = None
+    ids: list[str] = []
+    for k, d in rows:
+        if k != key:
+            if key is not None:
+                yield key, sorted(set(ids))
+            key, ids = k, []
+        ids.append(d)
+    if key is not None:
+        yield key, sorted(set(ids))
+
+
+def candidate_pairs(groups: Iterable[tuple[int, Sequence[str]]], max_bucket: int = MAX_BUCKET) -> list[Pair]:
+    """Every pair of documents sharing a band bucket, once per shared bucket (``(a, b, 1)``, a < b).
+    Buckets larger than ``max_bucket`` are skipped."""
+    out: list[Pair] = []
+    for _key, ids in groups:
+        ids = sorted(set(ids))
+        if len(ids) < 2 or len(ids) > max_bucket:
+            continue
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                out.append((a, b, 1))
+    return out
+
+
+def ann_pairs(
+    ids: Sequence[str],
+    neighbours: Sequence[Sequence[str]],
+    similarities: Sequence[Sequence[float]],
+    threshold: float,
+) -> list[Pair]:
+    """Pairs from nearest-neighbour search over embeddings: ``neighbours[i]`` (with cosine
+    ``similarities[i]``) are the neighbours found for ``ids[i]``; those at or above ``threshold``
+    become candidates."""
+    out: list[Pair] = []
+    for a, ns, ss in zip(ids, neighbours, similarities):
+        for b, s in zip(ns, ss):
+            if b != a and s >= threshold:
+                out.append((min(a, b), max(a, b), 1))
+    return out
+
+
+def dedupe_pairs(pairs: Iterable[Pair], min_hits: int = MIN_HITS) -> list[Pair]:
+    """Merge duplicate pairs (summing their evidence counts), keep those with ``min_hits`` or more, sorted."""
+    counts: dict[tuple[str, str], int] = {}
+    for a, b, n in pairs:
+        if a == b:
+            continue
+        k = (a, b) if a < b else (b, a)
+        counts[k] = counts.get(k, 0) + n
+    return sorted((a, b, n) for (a, b), n in counts.items() if n >= min_hits)
+
+
+# --------------------------------------------------------------------------- align and cluster
+
+
+def align_one(a: Document, b: Document, *, embedder: Any = None, judge: bool = True) -> Match:
+    """Align one pair and judge it, as :func:`unspun.api.compare` does."""
+    from .align import align
+    from .api import build_match, judge_match
+
+    m = build_match(a, b, align(a.text, b.text, embedder=embedder))
+    if judge and m.passages:
+        m = judge_match(m)
+    return m
+
+
+def align_pairs(
+    pairs: Iterable[Pair],
+    fetch: Callable[[str], Document | None],
+    *,
+    embedder: Any = None,
+    judge: bool = True,
+) -> list[Match]:
+    """Align every pair (documents looked up with ``fetch``); pairs without a reused passage, or with a
+    document ``fetch`` no longer finds, are dropped.  Matches come back in the order of ``pairs``."""
+    out: list[Match] = []
+    for a_id, b_id, _n in pairs:
+        a, b = fetch(a_id), fetch(b_id)
+        if a is None or b is None:
+            continue
+        m = align_one(a, b, embedder=embedder, judge=judge)
+        if m.passages:
+            out.append(m)
+    return out
+
+
+def keep_linked(matches: Iterable[Match], min_coverage: float = 0.0) -> list[Match]:
+    """Matches that link their documents: at least one passage and a coverage (of either side) of
+    ``min_coverage`` or more."""
+    return [m for m in matches if m.passages and m.score >= min_coverage]
+
+
+def link_clusters(matches: Iterable[Match], min_coverage: float = 0.0) -> list[Cluster]:
+    """Connected components of the documents linked by ``matches`` (union-find).
+
+    Deterministic: documents sorted inside a cluster, matches sorted by (a, b),
+    clusters ordered largest first, then by their first document id."""
+    linked = keep_linked(matches, min_coverage)
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for m in linked:
+        ra, rb = find(m.a.id), find(m.b.id)
+        if ra != rb:
+            lo, hi = sorted((ra, rb))
+            parent[hi] = lo
+    members: dict[str, list[str]] = {}
+    for x in list(parent):
+        members.setdefault(find(x), []).append(x)
+    by_root: dict[str, list[Match]] = {}
+    for m in linked:
+        by_root.setdefault(find(m.a.id), []).append(m)
+    clusters = [
+        Cluster(tuple(sorted(ids)), tuple(sorted(by_root.get(root, []), key=lambda m: (m.a.id, m.b.id))))
+        for root, ids in members.items()
+    ]
+    clusters.sort(key=lambda c: (-len(c.documents), c.documents[0]))
+    return clusters
