@@ -43,11 +43,17 @@ class AlignParams:
     semantic_min_dice: float = 0.10  # ... if the pair also shares this much vocabulary
     ngram: int = 4  # shared content-word n-grams that make a seed
     max_gap: int = 4  # sentences allowed between seeds of one passage
-    summary_gap: int = 24  # the gap used when the reuse looks like a summary
-    summary_ratio: float = 3.0  # one side this many times longer than the other means "summary"
+    summary_gap: int = 3  # sentences between seeds of a summary, on its short side (0 = no summaries)
+    summary_ratio: float = 3.0  # a summarised text is at least this many times longer than its summary
+    summary_cover: float = 0.5  # summary seeds spread over this share of a text: the whole text is summarised
+    summary_min_seeds: int = 2
+    summary_step: float = 3.0  # median long-side sentences between counterparts of successive summary sentences
+    single_seed_min: float = 0.0  # a passage of one seed sentence pair needs at least this score
     validate_cosine: float = 0.34  # tf-idf cosine two sides of a passage must reach as a whole
     min_chars: int = 150  # shorter passages are dropped (on the shorter side)
     min_seeds: int = 1
+    best_ratio: float = 0.6  # seeds weaker than this share of their sentence's best seed are dropped
+    foreign_sim: float = 0.2  # unseeded whole lines below this similarity split a passage
     use_embeddings: bool = True
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -173,6 +179,22 @@ def _semantic_seeds(a: _Side, b: _Side, ba, bb, embedder, p: AlignParams) -> dic
     return seeds
 
 
+def _keep_best(seeds: dict[tuple[int, int], float], ratio: float) -> dict[tuple[int, int], float]:
+    """Drop seeds much weaker than the best seed of either of their sentences.
+
+    A sentence copied verbatim also resembles other sentences on the same topic;
+    only its real counterpart should pull the passage boundaries.
+    """
+    if ratio <= 0 or not seeds:
+        return seeds
+    best_a: dict[int, float] = {}
+    best_b: dict[int, float] = {}
+    for (i, j), v in seeds.items():
+        best_a[i] = max(best_a.get(i, 0.0), v)
+        best_b[j] = max(best_b.get(j, 0.0), v)
+    return {k: v for k, v in seeds.items() if v >= ratio * best_a[k[0]] and v >= ratio * best_b[k[1]]}
+
+
 # --------------------------------------------------------------------------- extension
 
 
@@ -244,6 +266,44 @@ def _extend(seeds: list[tuple[int, int]], wa, wb, gap: int, p: AlignParams) -> l
     return out
 
 
+def _line_bounded(side: _Side, lo: int, hi: int) -> bool:
+    """True when sentences lo..hi form whole lines (a line break before and after them)."""
+    t = side.text
+    before = t[side.sents[lo - 1].end : side.sents[lo].start] if lo > 0 else "\n"
+    after = t[side.sents[hi].end : side.sents[hi + 1].start] if hi + 1 < len(side.sents) else "\n"
+    return "\n" in before and "\n" in after
+
+
+def _split_foreign(group: list[tuple[int, int]], axis: int, own: _Side, sim, max_sim: float) -> list[list[tuple[int, int]]]:
+    """Split a group where whole lines on one side have no seed and resemble nothing on the other side.
+
+    ``sim`` is the dense sentence-similarity matrix (rows: side a, columns: side b).
+    Inserted material such as an embedded tweet's attribution line, an image
+    caption or an author bio then stays outside the passages.
+    """
+    idx = sorted({s[axis] for s in group})
+    other = 1 - axis
+    o_lo, o_hi = min(s[other] for s in group), max(s[other] for s in group)
+    for k in range(len(idx) - 1):
+        lo, hi = idx[k] + 1, idx[k + 1] - 1
+        if hi < lo or not _line_bounded(own, lo, hi):
+            continue
+        first = [s for s in group if s[axis] <= idx[k]]
+        second = [s for s in group if s[axis] >= idx[k + 1]]
+        f_other = (min(s[other] for s in first), max(s[other] for s in first))
+        s_other = (min(s[other] for s in second), max(s[other] for s in second))
+        if _overlap(f_other, s_other):
+            continue
+        # the other side runs on without a gap here: the unseeded lines were inserted
+        inserted = s_other[0] - f_other[1] <= 1
+        if not inserted:
+            block = sim[lo : hi + 1, o_lo : o_hi + 1] if axis == 0 else sim[o_lo : o_hi + 1, lo : hi + 1]
+            inserted = not block.size or block.max() < max_sim
+        if inserted:
+            return _split_foreign(first, axis, own, sim, max_sim) + _split_foreign(second, axis, own, sim, max_sim)
+    return [group]
+
+
 # --------------------------------------------------------------------------- filtering
 
 
@@ -284,6 +344,45 @@ def _kind(cos: float, mean_seed: float) -> str:
     return "translation-like"
 
 
+def _median_step(run: list[tuple[int, int]], short_axis: int) -> float:
+    """Median distance, on the long side, between counterparts of successive short-side sentences."""
+    by_short: dict[int, list[int]] = {}
+    for s in run:
+        by_short.setdefault(s[short_axis], []).append(s[1 - short_axis])
+    order = [sorted(v) for _, v in sorted(by_short.items())]
+    steps = sorted(min(abs(x - y) for x in cur for y in prev) for prev, cur in zip(order, order[1:]))
+    if not steps:
+        return 0.0
+    return float(steps[len(steps) // 2])
+
+
+def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, p: AlignParams) -> list[tuple[int, Passage]]:
+    """Find short passages that summarise a whole text.
+
+    Seeds are grouped along one side only (the summary is compact there); when
+    the group's counterparts are spread over most of the other text, and that
+    spread is several times longer than the group, the group summarises the
+    whole other text.  Returns (side summarised: 0 = a, 1 = b, passage).
+    """
+    out: list[tuple[int, Passage]] = []
+    for short_axis, long_side, short_side in ((1, A, B), (0, B, A)):
+        whole = Span(long_side.sents[0].start, long_side.sents[-1].end)
+        for run in _cluster_1d(seeds, short_axis, p.summary_gap):
+            if len({s[1 - short_axis] for s in run}) < p.summary_min_seeds:
+                continue
+            if _median_step(run, short_axis) < p.summary_step:
+                continue  # counterparts advance sentence by sentence: a copy, not a summary
+            longs = [long_side.sents[s[1 - short_axis]] for s in run]
+            shorts = [short_side.sents[s[short_axis]] for s in run]
+            l_ext = max(x.end for x in longs) - min(x.start for x in longs)
+            short = Span(min(x.start for x in shorts), max(x.end for x in shorts))
+            if l_ext < p.summary_cover * len(whole) or len(whole) < p.summary_ratio * len(short):
+                continue
+            pa, pb = (whole, short) if short_axis == 1 else (short, whole)
+            out.append((1 - short_axis, Passage(pa, pb, 0.0, "summary")))
+    return out
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -315,22 +414,19 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
         emb = embedder if embedder is not None else _default_embedder()
         for k, v in _semantic_seeds(A, B, ba, bb, emb, p).items():
             seeds[k] = max(seeds.get(k, 0.0), v)
+    seeds = _keep_best(seeds, p.best_ratio)
     if not seeds:
         return []
     seed_list = sorted(seeds)
     groups = _extend(seed_list, wa, wb, p.max_gap, p)
 
-    # summary mode: one side much longer than the other → allow wider gaps
-    def lengths(g):
-        ar = _span_of(A, min(s[0] for s in g), max(s[0] for s in g))
-        br = _span_of(B, min(s[1] for s in g), max(s[1] for s in g))
-        return len(ar), len(br)
+    summaries = _summaries(seed_list, A, B, p) if p.summary_gap > 0 else []
+    summary = summaries[0][0] if summaries else None
 
-    if p.summary_gap > p.max_gap and groups:
-        la = sum(lengths(g)[0] for g in groups)
-        lb = sum(lengths(g)[1] for g in groups)
-        if max(la, lb) >= p.summary_ratio * max(1, min(la, lb)):
-            groups = _extend(seed_list, wa, wb, p.summary_gap, p)
+    if p.foreign_sim > 0 and summary is None:
+        sim = (wa @ wb.T).toarray()
+        groups = [h for g in groups for h in _split_foreign(g, 1, B, sim, p.foreign_sim)]
+        groups = [h for g in groups for h in _split_foreign(g, 0, A, sim, p.foreign_sim)]
 
     frag_cos = {id(g): _fragment_cos(wa, wb, g) for g in groups}
     groups = _resolve_overlaps(groups, lambda g: frag_cos[id(g)] * math.log1p(len(g)))
@@ -343,6 +439,14 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
             continue
         c = frag_cos[id(g)]
         mean_seed = sum(seeds[s] for s in g) / len(g)
+        if len(g) == 1 and mean_seed < p.single_seed_min:
+            continue
         passages.append(Passage(sa, sb, round(max(c, mean_seed), 4), _kind(c, mean_seed)))
+    if summaries:
+        # a whole-text summary replaces the fragments it overlaps on its short side
+        for side, sp in summaries:
+            short = sp.b if side == 0 else sp.a
+            passages = [x for x in passages if not (x.b if side == 0 else x.a).overlaps(short)]
+        passages += [sp for _, sp in summaries]
     passages.sort(key=lambda x: (x.a.start, x.b.start))
     return passages

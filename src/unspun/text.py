@@ -70,6 +70,31 @@ _LINE_BREAK = re.compile(r"\n")
 
 MAX_SENTENCE = 600
 
+_ABBREV = frozenset(
+    """mr mrs ms dr prof sr jr st mt ft vs etc inc ltd co corp dept gen gov sen rep rev hon capt col lt sgt
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun no nos vol pp fig approx
+    a.m p.m e.g i.e u.s u.k""".split()
+)
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+
+
+def _is_abbreviation(text: str, start: int, end: int) -> bool:
+    """A period that ends an abbreviation or an initial ("Nov. 27", "J. Smith", "9:59 P.M. ET")."""
+    if text[start] != "." or end - start != 1:
+        return False
+    m = _WORD_BEFORE.search(text, max(0, start - 12), start)
+    if not m:
+        return False
+    w = m.group(1).lower().rstrip(".")
+    if w in _ABBREV or (len(w) == 1 and w.isalpha()):
+        nxt = text[end : end + 40].lstrip()
+        # "Inc." or "P.M." at the very end of a sentence followed by a capitalised sentence stays a cut
+        if w in ("inc", "ltd", "co", "corp", "etc") and nxt[:1].isupper():
+            return False
+        return True
+    nxt = text[end : end + 2].lstrip()
+    return bool(nxt) and (nxt[0].islower())
+
 
 def sentences(text: str) -> list[Span]:
     """Split ``text`` into sentence spans (whitespace trimmed, never empty).
@@ -81,12 +106,11 @@ def sentences(text: str) -> list[Span]:
     """
     cuts = {0, len(text)}
     for m in _SENT_END.finditer(text):
-        cuts.add(m.end())
+        if not _is_abbreviation(text, m.start(), m.end()):
+            cuts.add(m.end())
     line_start = 0
     for m in _LINE_BREAK.finditer(text):
-        line = text[line_start : m.start()].rstrip()
-        wrapped = 60 <= len(line) <= 100  # looks like a hard-wrapped line inside a paragraph
-        if not wrapped or line.endswith((".", "!", "?", ":", '"', "”", "’", ")")):
+        if _line_ends_sentence(text[line_start : m.start()], text[m.end() : m.end() + 2]):
             cuts.add(m.end())
         line_start = m.end()
     points = sorted(cuts)
@@ -97,6 +121,27 @@ def sentences(text: str) -> list[Span]:
             if t is not None:
                 spans.append(t)
     return spans
+
+
+_LAST_WORD = re.compile(r"(\w+)\W*$")
+
+
+def _line_ends_sentence(line: str, following: str) -> bool:
+    """Does a single line break end a sentence?  Hard-wrapped prose keeps going on the next line."""
+    line = line.rstrip()
+    if not line or not following.strip():
+        return True
+    if line.endswith((".", "!", "?", ":", '"', "”", "’", ")", "…")):
+        return True
+    nxt = following.lstrip()[:1]
+    if not (nxt.isupper() or nxt.isdigit() or nxt in "•*-–—#>![(“\""):
+        return False
+    if line.endswith((",", ";", "-", "–", "—", "(")):
+        return False
+    last = _LAST_WORD.search(line)
+    if last and last.group(1).lower() in STOPWORDS:
+        return False
+    return len(line) < 60 or len(line) > 100
 
 
 def _split_long(text: str, s: int, e: int):

@@ -131,10 +131,10 @@ def detect_pair(susp_text: str, src_text: str, **align_kwargs) -> list[tuple[int
 
 
 def _work(args) -> tuple[Pair, list[tuple[int, int, int, int]]]:
-    root, pair = args
+    root, pair, params = args
     corpus = Corpus(Path(root), [])
     susp, src = corpus.texts(pair)
-    return pair, detect_pair(susp, src)
+    return pair, detect_pair(susp, src, params=params)
 
 
 def run_pairs(
@@ -142,10 +142,11 @@ def run_pairs(
     pairs: list[Pair],
     workers: int = 0,
     progress: Callable[[int], None] | None = None,
+    params=None,
 ) -> Iterator[tuple[Pair, list[tuple[int, int, int, int]]]]:
     """Yield (pair, detections) for every pair, in parallel over ``workers`` processes (0 = all cores)."""
     workers = workers or os.cpu_count() or 1
-    jobs = [(str(corpus.root), p) for p in pairs]
+    jobs = [(str(corpus.root), p, params) for p in pairs]
     if workers == 1:
         for j in jobs:
             out = _work(j)
@@ -221,6 +222,7 @@ def evaluate(
     workers: int = 0,
     out_dir: str | os.PathLike[str] | None = None,
     progress: Callable[[int], None] | None = None,
+    params=None,
 ) -> EvalResult:
     t0 = time.perf_counter()
     cases: dict[str, list[Feature]] = {}
@@ -230,7 +232,7 @@ def evaluate(
     out = Path(out_dir) if out_dir else None
     if out:
         out.mkdir(parents=True, exist_ok=True)
-    for pair, found in run_pairs(corpus, pairs, workers, progress):
+    for pair, found in run_pairs(corpus, pairs, workers, progress, params):
         cases.setdefault(pair.category, []).extend(corpus.truth(pair))
         feats = [Feature((pair.susp, pair.src), *d) for d in found]
         dets.setdefault(pair.category, []).extend(feats)
