@@ -1,0 +1,40 @@
+"""``unspun check FILE --db INDEX``: is this document a copy of anything in the index?"""
+from __future__ import annotations
+
+import argparse
+
+from .output import format_match, write_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="find the indexed documents a document reuses (or that reuse it)",
+                       description="Check FILE against an index: ranked matches with their coverage and aligned passages.")
+    p.add_argument("file", metavar="FILE", help="document to check")
+    p.add_argument("--db", required=True, metavar="FILE", help="index file")
+    p.add_argument("-k", type=int, default=10, metavar="N", help="at most N matches (default: 10)")
+    p.add_argument("--json", action="store_true", help="print a JSON list of Match.to_dict()")
+    p.add_argument("--no-judge", action="store_true", help="only align; skip provenance and distortions")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import ConfigError
+    from ..index import Index
+    from .compare import load
+
+    if args.k < 1:
+        raise ConfigError(f"-k must be at least 1, not {args.k}")
+    doc = load(args.file)
+    with Index(args.db, readonly=True) as index:
+        matches = index.check(doc, k=args.k, judge=not args.no_judge)
+    if args.json:
+        write_json([m.to_dict() for m in matches])
+        return 0
+    if not matches:
+        print(f"{args.file}: no reuse found in {args.db}")
+        return 0
+    for n, m in enumerate(matches, 1):
+        print(f"=== {n}. {m.a.id}  coverage: indexed {m.coverage_a:.0%}, {args.file} {m.coverage_b:.0%}")
+        print(format_match(m))
+        print()
+    return 0
