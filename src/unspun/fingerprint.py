@@ -55,6 +55,8 @@ class FingerprintParams:
     def __post_init__(self) -> None:
         if self.shingle < 1 or self.window < 1 or self.step < 1 or self.num_perm < 1 or self.bands < 1:
             raise ValueError(f"fingerprint parameters must be positive: {self}")
+        if self.step > self.window:
+            raise ValueError(f"step ({self.step}) must not exceed window ({self.window})")
         if self.num_perm % self.bands:
             raise ValueError(f"num_perm ({self.num_perm}) must be a multiple of bands ({self.bands})")
 
@@ -122,6 +124,7 @@ def window_bounds(n: int, window: int, step: int) -> list[tuple[int, int]]:
     window, the last window ends at ``n``, and a text shorter than a window is one window."""
     if n <= 0:
         return []
+    step = min(step, window)  # a step longer than the window would skip shingles
     if n <= window:
         return [(0, n)]
     starts = list(range(0, n - window + 1, step))

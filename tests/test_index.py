@@ -1,0 +1,195 @@
+"""The corpus index: round trips, check, remove, replace, idempotence, hostile ids."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unspun import Document, StoreError
+from unspun.index import Index
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SEEDS = sorted((SHARED / "seeds").glob("*.txt"))
+CORPUS = Path(__file__).resolve().parents[1] / "examples" / "corpus"
+
+
+def _seed(i: int) -> Document:
+    return Document(id=f"seed{i}", text=SEEDS[i].read_text(encoding="utf-8"))
+
+
+def _background(n: int = 30) -> list[Document]:
+    files = sorted(CORPUS.glob("pan-01-*.txt")) + sorted(CORPUS.glob("pan-02-*original.txt"))
+    return [Document(id=p.name, text=p.read_text(encoding="utf-8")) for p in files[:n]]
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    from unspun.embed import get_embedder
+
+    return get_embedder()
+
+
+@pytest.fixture()
+def index(tmp_path, embedder):
+    with Index(tmp_path / "corpus.unspun", embedder=embedder) as ix:
+        ix.add(_background() + [_seed(0)])
+        yield ix
+
+
+def _bands_of(ix: Index, doc_id: str) -> int:
+    db = sqlite3.connect(ix.path)
+    try:
+        return db.execute(
+            "SELECT COUNT(*) FROM bands b JOIN documents d ON d.docno = b.docno WHERE d.id = ?", (doc_id,)
+        ).fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_spun_copy_is_found_among_unrelated(index):
+    spun = _seed(1)
+    matches = index.check(spun, k=5)
+    assert matches, "the spun copy of seed 000 was not found"
+    top = matches[0]
+    assert top.a.id == "seed0" and top.b.id == "seed1"
+    assert top.coverage_a > 0.3 and top.coverage_b > 0.3
+    for p in top.passages:  # offsets point into the texts
+        assert 0 <= p.a.start < p.a.end <= len(top.a.text)
+        assert 0 <= p.b.start < p.b.end <= len(top.b.text)
+    assert all(m.passages for m in matches)
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+def test_verbatim_copy_is_found(index):
+    orig = index.get("seed0")
+    copy = Document(id="copy", text="Reposted from elsewhere.\n\n" + orig.text)
+    matches = index.check(copy, k=3, judge=False)
+    assert matches and matches[0].a.id == "seed0"
+    assert matches[0].coverage_a > 0.9
+
+
+def test_unrelated_document_finds_nothing_like_the_seed(index):
+    doc = Document(id="q", text=(CORPUS / "pan-01-suspicious-document00101-unrelated.txt").read_text() + " extra words")
+    assert all(m.a.id != "seed0" for m in index.check(doc, judge=False))
+
+
+def test_reopen_gives_identical_results(tmp_path, embedder):
+    path = tmp_path / "x.unspun"
+    with Index(path, embedder=embedder) as ix:
+        ix.add(_background(12) + [_seed(0)])
+        first = [m.to_dict() for m in ix.check(_seed(1), judge=False)]
+        stats = ix.stats()
+    with Index(path, embedder=embedder) as ix:
+        assert [m.to_dict() for m in ix.check(_seed(1), judge=False)] == first
+        assert ix.stats()["documents"] == stats["documents"] == 13
+        assert list(ix.ids()) == sorted(ix.ids())
+        assert ix.get("seed0") == _seed(0)
+
+
+def test_remove_clears_bands_vectors_and_results(index):
+    assert _bands_of(index, "seed0") > 0
+    vectors_before = index.stats()["vectors"]
+    assert index.remove("seed0") is True
+    assert "seed0" not in index and index.get("seed0") is None
+    assert _bands_of(index, "seed0") == 0
+    db = sqlite3.connect(index.path)
+    orphans = db.execute("SELECT COUNT(*) FROM bands WHERE docno NOT IN (SELECT docno FROM documents)").fetchone()[0]
+    orphan_vecs = db.execute("SELECT COUNT(*) FROM vectors WHERE docno NOT IN (SELECT docno FROM documents)").fetchone()[0]
+    db.close()
+    assert orphans == 0 and orphan_vecs == 0
+    assert index.stats()["vectors"] < vectors_before
+    assert all(m.a.id != "seed0" for m in index.check(_seed(1), judge=False))
+    assert index.remove("seed0") is False
+    # re-add: found again
+    r = index.add([_seed(0)])
+    assert r.added == 1
+    assert index.check(_seed(1), judge=False)[0].a.id == "seed0"
+
+
+def test_re_add_is_idempotent(index):
+    before = index.stats()
+    r = index.add(_background() + [_seed(0)])
+    assert (r.added, r.updated, r.unchanged) == (0, 0, len(_background()) + 1)
+    after = index.stats()
+    assert {k: after[k] for k in ("documents", "band_rows", "vectors", "generation")} == {
+        k: before[k] for k in ("documents", "band_rows", "vectors", "generation")
+    }
+
+
+def test_changed_text_replaces_everywhere(index):
+    spun = _seed(1)
+    n = len(index)
+    bands_before = _bands_of(index, "seed0")
+    unrelated = (CORPUS / "pan-05-source-document00075-original.txt").read_text()
+    r = index.add([Document(id="seed0", text=unrelated, title="replaced")])
+    assert (r.added, r.updated) == (0, 1)
+    assert len(index) == n
+    assert index.get("seed0").text == unrelated and index.get("seed0").title == "replaced"
+    assert _bands_of(index, "seed0") != bands_before or bands_before == 0
+    assert all(m.a.id != "seed0" for m in index.check(spun, judge=False))
+    # the new text is what is found now
+    hits = index.check(Document(id="q", text=unrelated), judge=False)
+    assert hits and hits[0].a.id == "seed0"
+
+
+def test_metadata_only_change_is_an_update(index):
+    d = _seed(0)
+    r = index.add([Document(id=d.id, text=d.text, url="https://example.org/a", meta={"k": 1})])
+    assert (r.added, r.updated, r.unchanged) == (0, 1, 0)
+    got = index.get(d.id)
+    assert got.url == "https://example.org/a" and dict(got.meta) == {"k": 1}
+
+
+def test_empty_texts_are_skipped_with_a_reason(tmp_path):
+    with Index(tmp_path / "e.unspun", embedder=None) as ix:
+        r = ix.add([Document(id="a", text="   "), Document(id="b", text="real words here")])
+    assert r.added == 1 and r.skipped == (("a", "empty text"),)
+
+
+@pytest.mark.parametrize(
+    "doc_id",
+    ["'; DROP TABLE documents; --", 'x" OR 1=1 --', "../../etc/passwd", "ünï\u200bcode \u202e id", "%_\\"],
+)
+def test_sql_injection_looking_ids_and_texts_round_trip(tmp_path, doc_id):
+    text = f"Robert'); DROP TABLE bands;-- said {doc_id!r} and then 1=1 OR '' = '' was printed. " * 3
+    with Index(tmp_path / "s.unspun", embedder=None) as ix:
+        ix.add([Document(id=doc_id, text=text), Document(id="other", text="a plain unrelated text about gardens")])
+        assert ix.get(doc_id).text == text
+        assert doc_id in ix and len(ix) == 2
+        assert ix.remove(doc_id) and doc_id not in ix
+        assert ix.get("other") is not None
+
+
+def test_not_an_index_is_a_store_error(tmp_path):
+    junk = tmp_path / "notes.txt"
+    junk.write_text("hello, this is not a database\n" * 10)
+    with pytest.raises(StoreError, match="not an unspun index"):
+        Index(junk)
+    other = tmp_path / "other.sqlite"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE t (x)")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="not an unspun index"):
+        Index(other)
+    with pytest.raises(StoreError, match="directory"):
+        Index(tmp_path)
+
+
+def test_vector_cache_is_rebuilt_when_stale(tmp_path, embedder):
+    path = tmp_path / "v.unspun"
+    with Index(path, embedder=embedder) as ix:
+        ix.add(_background(6) + [_seed(0)])
+        ix.check(_seed(1), judge=False)  # builds and (on close) saves the vector cache
+    cache = Path(f"{path}.usearch.json")
+    assert cache.exists()
+    # another writer changes the database behind the cache's back
+    with Index(path, embedder=embedder) as ix:
+        ix.remove("seed0")
+    cache.write_text(cache.read_text())  # stale generation stays in the file
+    with Index(path, embedder=embedder) as ix:
+        assert all(m.a.id != "seed0" for m in ix.check(_seed(1), judge=False))
+        ann = ix._ensure_ann()
+        assert len(ann) == ix.stats()["vectors"]
