@@ -1,0 +1,102 @@
+"""``unspun index add|rm|stats``, ``unspun check`` and ``unspun scan`` on real files."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from unspun.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = sorted((REPO.parent / "shared" / "seeds").glob("*.txt"))
+CORPUS = REPO / "examples" / "corpus"
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    d = tmp_path / "docs"
+    d.mkdir()
+    shutil.copyfile(SEEDS[0], d / "original.txt")
+    for p in sorted(CORPUS.glob("pan-01-*"))[:8]:
+        shutil.copyfile(p, d / p.name)
+    (d / "empty.txt").write_bytes(b"")
+    (d / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    return d
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_add_stats_check_scan_rm(tmp_path, corpus, capsys):
+    db = str(tmp_path / "idx.unspun")
+    code, out, err = run(capsys, "index", "add", str(corpus), "--db", db, "--no-vectors")
+    assert code == 0
+    assert "added 9, updated 0, unchanged 0" in out
+    assert "2 skipped" in out and "empty.txt" in out and "image.txt" in out  # the bad-file summary, with reasons
+
+    code, out, _ = run(capsys, "index", "add", str(corpus), "--db", db)
+    assert code == 0 and "added 0, updated 0, unchanged 9" in out
+
+    code, out, _ = run(capsys, "index", "stats", "--db", db, "--json")
+    stats = json.loads(out)
+    assert stats["documents"] == 9 and stats["band_rows"] > 0 and stats["embedder"] == "none"
+
+    code, out, _ = run(capsys, "check", str(SEEDS[1]), "--db", db, "--json", "-k", "3", "--no-judge")
+    matches = json.loads(out)
+    assert code == 0 and matches and matches[0]["a"]["id"] == "original.txt"
+    assert matches[0]["passages"] and matches[0]["coverage_b"] > 0.3
+
+    code, out, _ = run(capsys, "check", str(SEEDS[1]), "--db", db, "--no-judge")
+    assert code == 0 and "original.txt" in out and "A[" in out
+
+    # the spun copy joins the corpus: scan links it to its original
+    shutil.copyfile(SEEDS[1], corpus / "spun.txt")
+    code, out, _ = run(capsys, "index", "add", str(corpus), "--db", db)
+    assert "added 1, updated 0, unchanged 9" in out
+    code, out, err = run(capsys, "scan", "--db", db, "--json", "--no-judge")
+    assert code == 0
+    clusters = [json.loads(line) for line in out.splitlines()]
+    assert any({"original.txt", "spun.txt"} <= set(c["documents"]) for c in clusters)
+    for c in clusters:
+        for p in c["pairs"]:
+            assert set(p) >= {"a", "b", "passages", "coverage_a", "coverage_b", "original", "distortions"}
+    assert "candidate pairs" in err  # progress on stderr, not mixed with the JSON
+
+    code, out, _ = run(capsys, "scan", "--db", db, "--min-coverage", "0.99", "--no-judge", "--quiet")
+    assert code == 0 and "no reuse found" in out
+
+    code, out, err = run(capsys, "index", "rm", "original.txt", "nope", "--db", db)
+    assert code == 1 and "removed 1" in out and "nope" in err
+    code, out, _ = run(capsys, "check", str(SEEDS[1]), "--db", db, "--json", "--no-judge")
+    assert all(m["a"]["id"] != "original.txt" for m in json.loads(out))
+
+
+def test_jsonl_fields(tmp_path, capsys):
+    src = tmp_path / "docs.jsonl"
+    lines = [
+        {"uid": "one", "body": SEEDS[0].read_text()},
+        {"uid": "two", "body": "Something else entirely, about the weather in Lisbon in May."},
+    ]
+    src.write_text("\n".join(json.dumps(x) for x in lines) + "\n{broken\n")
+    db = str(tmp_path / "j.unspun")
+    code, out, _ = run(capsys, "index", "add", str(src), "--db", db, "--text-field", "body", "--id-field", "uid", "--no-vectors")
+    assert code == 0 and "added 2" in out and "1 skipped" in out
+    code, out, _ = run(capsys, "check", str(SEEDS[1]), "--db", db, "--json", "--no-judge")
+    assert json.loads(out)[0]["a"]["id"] == "one"
+
+
+def test_bad_index_file_is_one_line_exit_2(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_text("not sqlite at all\n")
+    for argv in (["index", "stats", "--db", str(junk)], ["scan", "--db", str(junk)],
+                 ["check", str(SEEDS[1]), "--db", str(junk)], ["index", "stats", "--db", str(tmp_path / "missing.db")]):
+        p = subprocess.run([sys.executable, "-m", "unspun", *argv], capture_output=True, text=True)
+        assert p.returncode == 2, p.stderr
+        assert p.stderr.count("\n") == 1 and p.stderr.startswith("unspun: error: ") and "Traceback" not in p.stderr
