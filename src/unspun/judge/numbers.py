@@ -1,0 +1,94 @@
+"""Numbers, amounts, percentages and dates written in a text, normalised so rewordings compare equal.
+
+"Nov. 27" and "November 27th" give the same value, so do "four" and "4" or
+"$25 million" and "$25,000,000"; "11/28/22" is a date.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexicon import MONTHS, NUMBER_WORDS, SCALES
+
+_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+_NUMWORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_QUANTITY = re.compile(
+    rf"""(?P<mdate>\b{_MONTH}\.?\s+(?P<md_d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<md_y>\d{{4}})\b)?)
+    |(?P<dmdate>\b(?P<dm_d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dm_m>{_MONTH})\b\.?(?:,?\s+(?P<dm_y>\d{{4}})\b)?)
+    |(?P<sdate>\b(?P<s1>\d{{1,2}})/(?P<s2>\d{{1,2}})/(?P<s3>\d{{2,4}})\b)
+    |(?P<time>\b\d{{1,2}}:\d{{2}}\b)
+    |(?P<num>(?P<cur>[$€£¥]\s?)?(?P<digits>\d+(?:[,.]\d{{3}})*(?:\.\d+)?)(?:st|nd|rd|th)?
+        (?:\s?(?P<pct>%|percent\b|per\s+cent\b))?(?:\s+(?P<scale>hundred|thousand|million|billion|trillion|bn|m)\b)?)
+    |(?P<word>\b(?:{_NUMWORD})\b(?:[-\s](?:{_NUMWORD})\b)?(?:\s+(?P<wscale>hundred|thousand|million|billion|trillion)\b)?(?:\s?(?P<wpct>percent\b|per\s+cent\b))?)
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    start: int
+    end: int
+    value: str  # normalised, comparable across rewordings
+    text: str
+
+    @property
+    def is_word(self) -> bool:
+        return not any(c.isdigit() for c in self.text)
+
+
+def _month(name: str) -> int:
+    return MONTHS[name.lower().rstrip(".")[:3] if name.lower().rstrip(".") not in MONTHS else name.lower().rstrip(".")]
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if x == int(x) else f"{x:g}"
+
+
+def quantities(text: str, start: int = 0, end: int | None = None) -> list[Quantity]:
+    """Every quantity in ``text[start:end]`` with absolute offsets and a normalised value."""
+    end = len(text) if end is None else end
+    out: list[Quantity] = []
+    for m in _QUANTITY.finditer(text, start, end):
+        g = m.groupdict()
+        if g["mdate"]:
+            v = f"date:{_month(m.group(0).split()[0])}-{int(g['md_d'])}" + (f"-{g['md_y']}" if g["md_y"] else "")
+        elif g["dmdate"]:
+            v = f"date:{_month(g['dm_m'])}-{int(g['dm_d'])}" + (f"-{g['dm_y']}" if g["dm_y"] else "")
+        elif g["sdate"]:
+            y = g["s3"] if len(g["s3"]) == 4 else "20" + g["s3"]
+            v = f"date:{int(g['s1'])}-{int(g['s2'])}-{y}"
+        elif g["time"]:
+            v = "time:" + m.group(0)
+        elif g["num"]:
+            digits = g["digits"]
+            if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", digits):
+                digits = digits.replace(",", "")
+            try:
+                x = float(digits.replace(",", "."))
+            except ValueError:
+                continue
+            if g["scale"]:
+                x *= SCALES[g["scale"].lower()]
+            v = ("money:" if g["cur"] else "pct:" if g["pct"] else "n:") + _fmt(x)
+        else:
+            parts = re.split(r"[-\s]+", m.group(0).lower())
+            nums = [NUMBER_WORDS[p] for p in parts if p in NUMBER_WORDS]
+            x = float(sum(nums)) if len(nums) > 1 and nums[0] >= 20 else float(nums[0]) if nums else 0.0
+            if g["wscale"]:
+                x *= SCALES[g["wscale"].lower()]
+            v = ("pct:" if g["wpct"] else "n:") + _fmt(x)
+        out.append(Quantity(m.start(), m.end(), v, m.group(0)))
+    return out
+
+
+def same_value(x: str, y: str) -> bool:
+    """Equal values; a date without a year equals the same day with one."""
+    if x == y:
+        return True
+    if x.startswith("date:") and y.startswith("date:"):
+        px, py = x[5:].split("-"), y[5:].split("-")
+        return px[:2] == py[:2] and (len(px) == 2 or len(py) == 2)
+    if x.startswith(("n:", "money:")) and y.startswith(("n:", "money:")):
+        return x.split(":")[1] == y.split(":")[1]
+    return False
