@@ -535,6 +535,66 @@ def _content_type(record: Any) -> tuple[str, str | None]:
     return parts[0].lower(), charset
 
 
+class _BodyError(Exception):
+    """An HTTP body that cannot be decoded (bad compression, unknown Content-Encoding)."""
+
+
+def _inflate(stream: Any, wbits: int, limit: int) -> bytes:
+    """Inflate a zlib/gzip/raw-deflate stream to at most ``limit + 1`` bytes, never more in memory."""
+    d = zlib.decompressobj(wbits)
+    out = bytearray()
+    pending = b""
+    while len(out) <= limit and not d.eof:
+        if not pending:
+            pending = stream.read(_CHUNK)
+            if not pending:
+                break
+        try:
+            out += d.decompress(pending, limit + 1 - len(out))
+        except zlib.error as err:
+            raise _BodyError(f"corrupt or truncated compressed body ({err})") from None
+        pending = d.unconsumed_tail
+    if not out and not d.eof:
+        raise _BodyError("corrupt or truncated compressed body")
+    return bytes(out)  # a body cut short keeps what inflated (crawlers truncate big pages)
+
+
+def _http_body(record: Any, limit: int) -> bytes:
+    """The record's payload with HTTP chunking and Content-Encoding undone, at most ``limit + 1`` bytes."""
+    stream = record.raw_stream
+    headers = record.http_headers
+    if headers is None:
+        return stream.read(limit + 1)
+    if (headers.get_header("Transfer-Encoding") or "").strip().lower() == "chunked":
+        from warcio.bufferedreaders import ChunkedDataReader
+
+        stream = ChunkedDataReader(stream)  # no decompression here: done below, bounded
+    encoding = (headers.get_header("Content-Encoding") or "").strip().lower()
+    if encoding in ("", "identity"):
+        return stream.read(limit + 1)
+    if encoding in ("gzip", "x-gzip"):
+        return _inflate(stream, 16 + zlib.MAX_WBITS, limit)
+    if encoding == "deflate":  # zlib-wrapped as the RFC says, or raw deflate as many servers send
+        head = stream.read(2)
+        raw = len(head) < 2 or (head[0] & 0x0F) != 8 or ((head[0] << 8) | head[1]) % 31
+        return _inflate(_Prefixed(head, stream), -zlib.MAX_WBITS if raw else zlib.MAX_WBITS, limit)
+    raise _BodyError(f"unsupported Content-Encoding {encoding[:40]!r}")
+
+
+class _Prefixed:
+    """A stream with some bytes already read put back in front."""
+
+    def __init__(self, head: bytes, stream: Any):
+        self._head = head
+        self._stream = stream
+
+    def read(self, size: int) -> bytes:
+        if self._head:
+            head, self._head = self._head, b""
+            return head
+        return self._stream.read(size)
+
+
 def _drain(record: Any, where: str) -> None:
     """Read the rest of the record (bounded chunks); a record cut short means the file is truncated."""
     stream = record.raw_stream
@@ -576,11 +636,9 @@ def _warc_record(record: Any, number: int, path: str, base_id: str, opt: _Option
         _drain(record, where)
         return None
     try:
-        data = record.content_stream().read(limit + 1)
-    except _Damage:
-        raise
-    except Exception as err:  # noqa: BLE001 - warcio's chunked/gzip decoders raise assorted errors
-        opt.problem(path, "damaged warc", f"{where}: the HTTP body cannot be decoded ({type(err).__name__})")
+        data = _http_body(record, limit)
+    except _BodyError as err:
+        opt.problem(path, "damaged warc", f"{where}: the HTTP body cannot be decoded: {err}")
         _drain(record, where)
         return None
     if len(data) > limit:
@@ -615,6 +673,10 @@ def _looks_html(data: bytes) -> bool:
 def _warc_documents(path: str, base_id: str, opt: _Options) -> Iterator[Document]:
     from warcio.archiveiterator import ArchiveIterator
 
+    class QuietArchiveIterator(ArchiveIterator):
+        # warcio writes this warning to stderr itself; ingest reports it instead (err_count)
+        INC_RECORD = ""
+
     lim = opt.limits
     try:
         fh = open(path, "rb")
@@ -635,15 +697,28 @@ def _warc_documents(path: str, base_id: str, opt: _Options) -> Iterator[Document
         else:
             guard = _GuardedReader(fh, None, lim.header_bytes, "")
         number = 0
-        records = ArchiveIterator(guard)
+        records = QuietArchiveIterator(guard)
+        # A record is only known to be whole once warcio has found the blank line after it,
+        # which happens when the next record is read: hold each document back one step.
+        pending: Document | None = None
+        pending_where = ""
+        errors = 0
         try:
             for record in records:
+                if records.err_count != errors:
+                    errors = records.err_count
+                    _wrong_length(path, pending_where, pending, opt)
+                elif pending is not None:
+                    yield pending
+                pending = None
                 number += 1
                 guard.in_body()
-                doc = _warc_record(record, number, path, base_id, opt)
+                pending = _warc_record(record, number, path, base_id, opt)
+                pending_where = f"record {number}"
                 guard.in_headers()
-                if doc is not None:
-                    yield doc
+            if records.err_count != errors:
+                _wrong_length(path, pending_where, pending, opt)
+                pending = None
             # warcio ends quietly when a record's headers are cut short; find out from what is left over
             if records.next_line or (number == 0 and guard.tell() > 0):
                 opt.problem(path, "damaged warc", f"record {number + 1} is cut short (truncated file)")
@@ -653,6 +728,13 @@ def _warc_documents(path: str, base_id: str, opt: _Options) -> Iterator[Document
         except Exception as err:  # noqa: BLE001 - warcio's parser raises assorted errors on garbage
             what = "not a WARC file" if number == 0 else f"record {number + 1} is malformed or cut short"
             opt.problem(path, "damaged warc", f"{what} ({type(err).__name__}: {str(err).strip()[:200]})")
+        if pending is not None and not guard.in_record:
+            yield pending
+
+
+def _wrong_length(path: str, where: str, doc: Document | None, opt: _Options) -> None:
+    if doc is not None:
+        opt.problem(path, "damaged warc", f"{where}: not followed by a blank line, its Content-Length is wrong; dropped")
 
 
 # --------------------------------------------------------------------------- files and directories
