@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -89,6 +90,17 @@ def test_nul_bytes():
     assert decode_bytes(b"stray\x00 NUL in a line of text") == "stray NUL in a line of text"
     kind, msg = kind_of(b"a\x00\x00\x00\x00b\x00\x00")
     assert kind == "binary" and "control" in msg
+
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.mark.skipif(not (SHARED / "data/pan13-train/src").is_dir(), reason="needs ../shared/data")
+def test_pan_sources_with_legacy_control_characters_are_text():
+    # Hindi in a legacy font encoding: valid UTF-8 (all ASCII), ~10-12 % control characters.
+    for n in ("00027", "00575", "01077"):
+        p = SHARED / f"data/pan13-train/src/source-document{n}.txt"
+        assert read_text(p).replace("\x00", "") == p.read_bytes().decode("utf-8").replace("\x00", "")
 
 
 def test_valid_utf8_full_of_control_characters_is_binary():
