@@ -106,7 +106,7 @@ def shingle_hashes(words: Sequence[str], k: int) -> np.ndarray:
     """uint64 hashes of the ``k``-word shingles of ``words`` (one shingle for texts shorter than k)."""
     if not words:
         return np.zeros(0, dtype=np.uint64)
-    h = np.fromiter((word_hash(w) for w in words), dtype=np.uint64, count=len(words))
+    h = np.array([word_hash(w) for w in words], dtype=np.uint64)
     if k == 1:
         return h
     if len(h) < k:

@@ -417,10 +417,14 @@ class Index:
                 "INSERT INTO signatures(docno, windows, data) VALUES (?, ?, ?)",
                 [(docnos[r.id], len(r.signatures), r.signatures.astype("<u4").tobytes()) for r in records],
             )
-            db.executemany(
-                "INSERT OR IGNORE INTO bands(key, docno) VALUES (?, ?)",
-                sorted((k, docnos[r.id]) for r in records for k in r.keys),
-            )
+            if records:
+                keys = np.fromiter((k for r in records for k in r.keys), dtype=np.int64)
+                owners = np.repeat(np.asarray([docnos[r.id] for r in records], dtype=np.int64), [len(r.keys) for r in records])
+                order = np.lexsort((owners, keys))  # insert in key order: B-tree pages are filled in sequence
+                db.executemany(
+                    "INSERT OR IGNORE INTO bands(key, docno) VALUES (?, ?)",
+                    zip(keys[order].tolist(), owners[order].tolist()),
+                )
             new_vecs: list[tuple[int, np.ndarray]] = []
             for doc_id, spans, vecs in vectors:
                 for (s, e), v in zip(spans, vecs):

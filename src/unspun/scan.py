@@ -61,7 +61,7 @@ def fingerprint_batch(docs: Sequence[Document], params: FingerprintParams = DEFA
     bounds = np.searchsorted(fp.owner, np.arange(len(docs) + 1))
     for i, d in enumerate(docs):
         s, e = int(bounds[i]), int(bounds[i + 1])
-        ks = tuple(sorted(set(keys[s:e].reshape(-1).tolist())))
+        ks = tuple(np.unique(keys[s:e]).tolist())
         out.append(DocRecord(d.id, content_hash(d.text), fp.signatures[s:e], ks))
     return out
 

@@ -158,12 +158,43 @@ def pan_scan(
     return PanScanResult(n, linked, lists, seconds)
 
 
-def main(argv: list[str] | None = None) -> int:  # python -m unspun.evaluation.pan_scan [ROOT]
+def pan_candidates(root: str | os.PathLike[str], *, db: str | os.PathLike[str] | None = None) -> PanScanResult:
+    """Like :func:`pan_scan` but stops before alignment: the "linked" pairs are the candidate pairs
+    (LSH bands + ANN), so the shares are the candidate recall, an upper bound of the scan's."""
+    from ..index import Index
+
+    lists = read_pair_lists(root)
+    seconds: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="unspun-pan-scan-") as tmp:
+        path = Path(db) if db else Path(tmp) / "pan.unspun"
+        with Index(path) as index:
+            t = time.perf_counter()
+            index.add(iter_pan_documents(root))
+            seconds["index"] = time.perf_counter() - t
+            t = time.perf_counter()
+            linked = {(a, b) for a, b, _ in index.candidate_pairs()}
+            seconds["candidates"] = time.perf_counter() - t
+            n = len(index)
+    return PanScanResult(n, linked, lists, seconds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m unspun.evaluation.pan_scan [ROOT] [--candidates-only] [--db FILE]"""
     import sys
 
-    args = sys.argv[1:] if argv is None else argv
+    args = sys.argv[1:] if argv is None else list(argv)
+    only = "--candidates-only" in args
+    db = None
+    if "--db" in args:
+        db = args[args.index("--db") + 1]
+        del args[args.index("--db") : args.index("--db") + 2]
+    args = [a for a in args if not a.startswith("--")]
     root = args[0] if args else str(Path(__file__).resolve().parents[4] / "shared" / "data" / "pan13-train")
-    result = pan_scan(root, progress=lambda s: print(s, file=sys.stderr, flush=True))
+    if only:
+        result = pan_candidates(root, db=db)
+        print("candidate pairs (before alignment):")
+    else:
+        result = pan_scan(root, db=db, progress=lambda s: print(s, file=sys.stderr, flush=True))
     print(result.report())
     return 0
 
