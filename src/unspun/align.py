@@ -23,8 +23,8 @@ Everything is deterministic and works on plain strings.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
-from typing import Any, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -46,16 +46,17 @@ class AlignParams:
     summary_gap: int = 3  # sentences between seeds of a summary, on its short side (0 = no summaries)
     summary_ratio: float = 3.0  # a summarised text is at least this many times longer than its summary
     summary_cover: float = 0.5  # summary seeds spread over this share of a text: the whole text is summarised
-    summary_min_seeds: int = 2
+    summary_min_seeds: int = 3
+    summary_max_ratio: float = 18.0  # ... and at most this many times
+    summary_forward: float = 0.5  # share of summary sentences whose counterparts come later than the previous one's
     summary_step: float = 3.0  # median long-side sentences between counterparts of successive summary sentences
-    single_seed_min: float = 0.0  # a passage of one seed sentence pair needs at least this score
+    single_seed_min: float = 0.5  # a passage of one seed sentence pair needs at least this score
     validate_cosine: float = 0.34  # tf-idf cosine two sides of a passage must reach as a whole
     min_chars: int = 150  # shorter passages are dropped (on the shorter side)
     min_seeds: int = 1
-    best_ratio: float = 0.6  # seeds weaker than this share of their sentence's best seed are dropped
-    foreign_sim: float = 0.2  # unseeded whole lines below this similarity split a passage
-    use_embeddings: bool = True
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    best_ratio: float = 0.8  # seeds weaker than this share of their sentence's best seed are dropped
+    split_inserted: bool = True  # inserted non-prose lines (captions, credits) split a passage
+    use_embeddings: bool = False  # semantic seeds; off by default: they lowered PAN plagdet (see README)
 
 
 DEFAULT_PARAMS = AlignParams()
@@ -141,21 +142,20 @@ def _lexical_seeds(wa, wb, ba, bb, p: AlignParams) -> dict[tuple[int, int], floa
     return seeds
 
 
-def _ngram_seeds(a: _Side, b: _Side, n: int) -> dict[tuple[int, int], float]:
+def _ngram_seeds(a: _Side, b: _Side, n: int) -> set[tuple[int, int]]:
     if n <= 0:
-        return {}
+        return set()
     index: dict[tuple[str, ...], list[int]] = {}
     sa = a.word_spans
     for k in range(len(sa) - n + 1):
         index.setdefault(tuple(x[2] for x in sa[k : k + n]), []).append(sa[k][0])
-    seeds: dict[tuple[int, int], float] = {}
+    seeds: set[tuple[int, int]] = set()
     sb = b.word_spans
     for k in range(len(sb) - n + 1):
         hits = index.get(tuple(x[2] for x in sb[k : k + n]))
         if hits and len(hits) <= 5:
             j = sb[k][0]
-            for i in hits:
-                seeds[(i, j)] = max(seeds.get((i, j), 0.0), 0.5)
+            seeds.update((i, j) for i in hits)
     return seeds
 
 
@@ -274,7 +274,13 @@ def _line_bounded(side: _Side, lo: int, hi: int) -> bool:
     return "\n" in before and "\n" in after
 
 
-def _split_foreign(group: list[tuple[int, int]], axis: int, own: _Side, sim, max_sim: float) -> list[list[tuple[int, int]]]:
+def _is_prose(block: str) -> bool:
+    """Lines that read as running sentences, as opposed to captions, credits or attribution lines."""
+    lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
+    return any(len(ln) >= 100 or ln.endswith((".", "!", "?", "”", '"')) for ln in lines)
+
+
+def _split_foreign(group: list[tuple[int, int]], axis: int, own: _Side, other_side: _Side) -> list[list[tuple[int, int]]]:
     """Split a group where whole lines on one side have no seed and resemble nothing on the other side.
 
     ``sim`` is the dense sentence-similarity matrix (rows: side a, columns: side b).
@@ -283,7 +289,6 @@ def _split_foreign(group: list[tuple[int, int]], axis: int, own: _Side, sim, max
     """
     idx = sorted({s[axis] for s in group})
     other = 1 - axis
-    o_lo, o_hi = min(s[other] for s in group), max(s[other] for s in group)
     for k in range(len(idx) - 1):
         lo, hi = idx[k] + 1, idx[k + 1] - 1
         if hi < lo or not _line_bounded(own, lo, hi):
@@ -294,13 +299,17 @@ def _split_foreign(group: list[tuple[int, int]], axis: int, own: _Side, sim, max
         s_other = (min(s[other] for s in second), max(s[other] for s in second))
         if _overlap(f_other, s_other):
             continue
-        # the other side runs on without a gap here: the unseeded lines were inserted
-        inserted = s_other[0] - f_other[1] <= 1
-        if not inserted:
-            block = sim[lo : hi + 1, o_lo : o_hi + 1] if axis == 0 else sim[o_lo : o_hi + 1, lo : hi + 1]
-            inserted = not block.size or block.max() < max_sim
+        # the other side runs on without a gap here and the unseeded lines are not prose
+        # (an attribution line, a caption, a link): they were inserted
+        gap = own.text[own.sents[lo].start : own.sents[hi].end]
+        inserted = s_other[0] - f_other[1] <= 1 and not _is_prose(gap)
         if inserted:
-            return _split_foreign(first, axis, own, sim, max_sim) + _split_foreign(second, axis, own, sim, max_sim)
+            # ... unless its words sit in the other side's sentences at that point (merged into them)
+            near = {t for k in (f_other[1], s_other[0]) for t in other_side.terms[k]}
+            gap_terms = {t for k in range(lo, hi + 1) for t in own.terms[k]}
+            inserted = len(gap_terms & near) < 0.5 * len(gap_terms)
+        if inserted:
+            return _split_foreign(first, axis, own, other_side) + _split_foreign(second, axis, own, other_side)
     return [group]
 
 
@@ -344,16 +353,21 @@ def _kind(cos: float, mean_seed: float) -> str:
     return "translation-like"
 
 
-def _median_step(run: list[tuple[int, int]], short_axis: int) -> float:
-    """Median distance, on the long side, between counterparts of successive short-side sentences."""
+def _steps(run: list[tuple[int, int]], short_axis: int) -> tuple[float, float]:
+    """How the counterparts of successive short-side sentences move on the long side.
+
+    Returns (median distance, share of forward moves): a summary keeps the
+    order of what it summarises and skips ahead several sentences at a time.
+    """
     by_short: dict[int, list[int]] = {}
     for s in run:
         by_short.setdefault(s[short_axis], []).append(s[1 - short_axis])
     order = [sorted(v) for _, v in sorted(by_short.items())]
-    steps = sorted(min(abs(x - y) for x in cur for y in prev) for prev, cur in zip(order, order[1:]))
-    if not steps:
-        return 0.0
-    return float(steps[len(steps) // 2])
+    moves = [min((x - y for x in cur for y in prev), key=abs) for prev, cur in zip(order, order[1:])]
+    if not moves:
+        return 0.0, 0.0
+    dist = sorted(abs(m) for m in moves)
+    return float(dist[len(dist) // 2]), sum(m >= 0 for m in moves) / len(moves)
 
 
 def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, p: AlignParams) -> list[tuple[int, Passage]]:
@@ -370,13 +384,18 @@ def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, p: AlignParams)
         for run in _cluster_1d(seeds, short_axis, p.summary_gap):
             if len({s[1 - short_axis] for s in run}) < p.summary_min_seeds:
                 continue
-            if _median_step(run, short_axis) < p.summary_step:
-                continue  # counterparts advance sentence by sentence: a copy, not a summary
+            step, forward = _steps(run, short_axis)
+            if step < p.summary_step or forward < p.summary_forward:
+                continue  # a copy (sentence by sentence) or scattered matches, not a summary
             longs = [long_side.sents[s[1 - short_axis]] for s in run]
             shorts = [short_side.sents[s[short_axis]] for s in run]
             l_ext = max(x.end for x in longs) - min(x.start for x in longs)
             short = Span(min(x.start for x in shorts), max(x.end for x in shorts))
-            if l_ext < p.summary_cover * len(whole) or len(whole) < p.summary_ratio * len(short):
+            if (
+                l_ext < p.summary_cover * len(whole)
+                or not p.summary_ratio * len(short) <= len(whole) <= p.summary_max_ratio * len(short)
+                or len(short) < p.min_chars
+            ):
                 continue
             pa, pb = (whole, short) if short_axis == 1 else (short, whole)
             out.append((1 - short_axis, Passage(pa, pb, 0.0, "summary")))
@@ -408,8 +427,9 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
         return []
     wa, wb, ba, bb = _tfidf(A, B)
     seeds = _lexical_seeds(wa, wb, ba, bb, p)
-    for k, v in _ngram_seeds(A, B, p.ngram).items():
-        seeds.setdefault(k, v)
+    for i, j in _ngram_seeds(A, B, p.ngram):
+        if (i, j) not in seeds:  # scored by the sentences' real similarity, so a shared name alone is weak
+            seeds[(i, j)] = float(wa[i].multiply(wb[j]).sum())
     if p.use_embeddings:
         emb = embedder if embedder is not None else _default_embedder()
         for k, v in _semantic_seeds(A, B, ba, bb, emb, p).items():
@@ -421,12 +441,10 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
     groups = _extend(seed_list, wa, wb, p.max_gap, p)
 
     summaries = _summaries(seed_list, A, B, p) if p.summary_gap > 0 else []
-    summary = summaries[0][0] if summaries else None
 
-    if p.foreign_sim > 0 and summary is None:
-        sim = (wa @ wb.T).toarray()
-        groups = [h for g in groups for h in _split_foreign(g, 1, B, sim, p.foreign_sim)]
-        groups = [h for g in groups for h in _split_foreign(g, 0, A, sim, p.foreign_sim)]
+    if p.split_inserted:
+        groups = [h for g in groups for h in _split_foreign(g, 1, B, A)]
+        groups = [h for g in groups for h in _split_foreign(g, 0, A, B)]
 
     frag_cos = {id(g): _fragment_cos(wa, wb, g) for g in groups}
     groups = _resolve_overlaps(groups, lambda g: frag_cos[id(g)] * math.log1p(len(g)))
