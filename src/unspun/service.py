@@ -336,7 +336,7 @@ class Service:
 
         if isinstance(d, str):
             text = check_text(d, field_name)
-            return Document(id=default_id if default_id else text_id(text), text=text)
+            return Document(id=default_id if default_id else text_id(text), text=text, title=guess_title(text))
         text = d.text
         if text is None:
             if not d.url:
@@ -369,6 +369,15 @@ class Service:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         return path
+
+
+def guess_title(text: str) -> str | None:
+    """The first line of a pasted text when it reads like a headline (short, no final full stop, more text below)."""
+    head, _, rest = text.strip().partition("\n")
+    head = head.strip().lstrip("#").strip()
+    if 0 < len(head) <= 200 and not head.endswith((".", ":", ";", ",")) and rest.strip():
+        return head
+    return None
 
 
 class _HTTPError(Exception):

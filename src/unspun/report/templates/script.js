@@ -1,6 +1,6 @@
 (function () {
   "use strict";
-  var tip = null;
+  var tip = null, tipFor = null, tipVia = null;
   function pairOf(el) { return el.closest(".pair") || document; }
   function sideOf(el) { var d = el.closest(".doc"); return d ? d.getAttribute("data-side") : null; }
   function all(root, sel) { return Array.prototype.slice.call(root.querySelectorAll(sel)); }
@@ -25,19 +25,26 @@
     var exp = root.querySelector('[data-dexp="' + d.getAttribute("data-d") + '"]');
     return exp ? { el: d, text: exp.textContent } : null;
   }
-  function showTip(el) {
+  function showTip(el, via) {
     var e = explanation(el);
     if (!e) { hideTip(); return; }
+    tipVia = via;
     if (!tip) { tip = document.createElement("div"); tip.id = "unspun-tip"; tip.setAttribute("role", "tooltip"); document.body.appendChild(tip); }
     tip.textContent = e.text;
-    var r = e.el.getBoundingClientRect();
+    tipFor = e.el;
+    placeTip();
+  }
+  function placeTip() {
+    if (!tip || !tipFor) return;
+    var r = tipFor.getBoundingClientRect();
+    if (r.bottom < 0 || r.top > window.innerHeight) { tip.style.display = "none"; return; }
     tip.style.display = "block";
     var top = r.bottom + 6;
     if (top + tip.offsetHeight > window.innerHeight) top = r.top - tip.offsetHeight - 6;
     tip.style.top = Math.max(4, top) + "px";
     tip.style.left = Math.max(4, Math.min(r.left, window.innerWidth - tip.offsetWidth - 8)) + "px";
   }
-  function hideTip() { if (tip) tip.style.display = "none"; }
+  function hideTip() { if (tip) tip.style.display = "none"; tipFor = null; }
   document.addEventListener("click", function (ev) {
     var el = ev.target.closest && ev.target.closest(".doc [data-p]");
     if (el) { jump(el); return; }
@@ -63,14 +70,19 @@
   document.addEventListener("mouseover", function (ev) {
     var el = ev.target.closest && ev.target.closest(".doc [data-p]");
     if (el) mark(pairOf(el), el.getAttribute("data-p"), "hover", true);
-    if (ev.target.closest && ev.target.closest(".doc [data-d]")) showTip(ev.target); else hideTip();
+    if (ev.target.closest && ev.target.closest(".doc [data-d]")) showTip(ev.target, "mouse");
+    else if (tipVia === "mouse") hideTip();
   });
   document.addEventListener("mouseout", function (ev) {
     var el = ev.target.closest && ev.target.closest(".doc [data-p]");
     if (el) mark(pairOf(el), el.getAttribute("data-p"), "hover", false);
   });
   document.addEventListener("focusin", function (ev) {
-    if (ev.target.closest && ev.target.closest(".doc [data-d]")) showTip(ev.target); else hideTip();
+    if (ev.target.closest && ev.target.closest(".doc [data-d]")) showTip(ev.target, "focus");
+    else if (tipVia === "focus") hideTip();
   });
-  window.addEventListener("scroll", hideTip, true);
+  document.addEventListener("focusout", function (ev) {
+    if (tipVia === "focus" && ev.target === tipFor) hideTip();
+  });
+  window.addEventListener("scroll", placeTip, true);
 })();

@@ -1,0 +1,173 @@
+"""End to end in a real browser: ``unspun serve`` in a subprocess, Debian's headless Chromium through Playwright.
+
+Chromium must be installed (``scripts/setup-system.sh`` does it): when it is
+missing this test FAILS, it never skips.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT.parent / "shared" / "seeds"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)> <svg onload=alert(2)></svg>"
+FOX = "The quick brown fox jumps over the lazy dog near the river bank, said the ranger on Monday. "
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    db = tmp_path_factory.mktemp("serve") / "index.db"
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("log") / "serve.log", "w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unspun", "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            log.seek(0)
+            proc.kill()
+            pytest.fail(f"unspun serve did not come up on {url}:\n{log.read()[-3000:]}")
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup-system.sh (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, device_scale_factor=1)
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    context.close()
+
+
+def test_seed_pair_side_by_side(server, page):
+    original = (SEEDS / "000_39c885e149670517.txt").read_text(encoding="utf-8")
+    spun = (SEEDS / "002_9a117862eab7609d.txt").read_text(encoding="utf-8")
+    page.goto(server + "/")
+    page.fill("#a", original)
+    page.fill("#b", spun)
+    with page.expect_navigation():
+        page.click("#compare-submit")
+    assert page.url.endswith("/compare")
+
+    # highlighted passages, the same number on both sides, and the distortion list
+    n_a = page.locator('.doc[data-side="a"] [data-p][data-first]').count()
+    n_b = page.locator('.doc[data-side="b"] [data-p][data-first]').count()
+    assert n_a >= 1 and n_a == n_b
+    items = page.locator("#distortions li")
+    assert items.count() >= 1
+    assert "added-claim" in page.inner_text("#distortions")
+    assert page.locator('.doc [data-d][data-first]').count() >= 1
+
+    # clicking a passage on one side emphasises its counterpart on the other and moves focus there
+    last = n_a - 1
+    page.click(f"#a-p{last}")
+    page.wait_for_selector(f"#b-p{last}.emph")
+    assert page.evaluate("document.activeElement.id") == f"b-p{last}"
+    assert page.locator(f'.doc[data-side="b"] [data-p="{last}"].emph').count() >= 1
+
+    # keyboard: Enter on a focused passage jumps back to the other side
+    page.focus(f"#b-p0")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#a-p0.emph")
+    assert page.evaluate("document.activeElement.id") == "a-p0"
+
+    # a distortion explains itself on focus
+    page.mouse.move(0, 0)
+    first_d = page.locator('.doc [data-d][data-first]').first
+    first_d.focus()
+    tip = page.locator("#unspun-tip")
+    tip.wait_for(state="visible")
+    assert tip.inner_text().split(" (")[0] in page.inner_text("#distortions")
+
+    page.focus(f"#b-p{last}")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#a-p{last}.emph")
+    page.evaluate("document.getElementById('unspun-tip') && (document.getElementById('unspun-tip').style.display='none')")
+    page.evaluate("window.scrollTo(0, 0)")
+    shot = page.screenshot()
+    for target in (ROOT / "docs" / "img" / "seed-pair.png", ROOT / "artifacts" / "seed-pair.png"):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(shot)
+
+
+def test_hostile_document_runs_no_script(server, page):
+    dialogs: list[str] = []
+    console: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    page.goto(server + "/")
+    page.fill("#a", HOSTILE + "\n" + FOX * 3)
+    page.fill("#b", FOX * 3 + "\n" + HOSTILE)
+    with page.expect_navigation():
+        page.click("#compare-submit")
+    page.wait_for_timeout(500)  # give any injected handler time to fire
+    assert dialogs == []
+    assert console == []
+    text_a = page.inner_text('.doc[data-side="a"] .text')
+    text_b = page.inner_text('.doc[data-side="b"] .text')
+    for s in ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<svg onload=alert(2)></svg>"):
+        assert s in text_a and s in text_b
+    assert page.locator("main img, main svg, main script").count() == 0
+    assert page.locator("script").count() == 1  # the page's own
+    shot = page.screenshot()
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    (ROOT / "artifacts" / "hostile-pair.png").write_bytes(shot)
