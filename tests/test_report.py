@@ -353,3 +353,38 @@ def test_check_page_keeps_ids_unique_across_pairs():
     ids = [a["id"] for tag, a in t.tags if a.get("id")]
     assert len(ids) == len(set(ids))
     assert "m1-a-p0" in ids and "m2-b-d1" in ids
+
+
+# ------------------------------------------------------------------ the --html options of the CLI
+
+SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+
+
+def test_cli_compare_check_scan_write_html(tmp_path, capsys):
+    from unspun.cli import main
+
+    a, b = SEEDS / "000_39c885e149670517.txt", SEEDS / "002_9a117862eab7609d.txt"
+    assert main(["compare", str(a), str(b), "--html", str(tmp_path / "pair.html"), "--no-judge"]) == 0
+    page = (tmp_path / "pair.html").read_text()
+    twin = json.loads((tmp_path / "pair.json").read_text())
+    assert twin["passages"] and 'id="a-p0"' in page and 'href="pair.json"' in page
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for p in (a, b):
+        (corpus / p.name).write_bytes(p.read_bytes())
+    (corpus / "other.txt").write_text("Parliament debated the fisheries budget late into the night. " * 5)
+    db = str(tmp_path / "i.db")
+    assert main(["index", "add", str(corpus), "--db", db]) == 0
+    assert main(["check", str(b), "--db", db, "--html", str(tmp_path / "check.html"), "--no-judge"]) == 0
+    check = json.loads((tmp_path / "check.json").read_text())
+    assert any(m["a"]["id"] == a.name for m in check["matches"])
+    assert 'id="m1-a-p0"' in (tmp_path / "check.html").read_text()
+    assert main(["scan", "--db", db, "--html", str(tmp_path / "scan"), "--no-judge", "--quiet"]) == 0
+    scan = json.loads((tmp_path / "scan" / "scan.json").read_text())
+    assert sorted(scan["clusters"][0]["documents"]) == sorted([a.name, b.name])
+    assert (tmp_path / "scan" / "pairs" / "00001.html").exists()
+    assert "pairs/00001.html" in (tmp_path / "scan" / "index.html").read_text()
+    capsys.readouterr()
+    assert main(["compare", str(a), str(tmp_path / "missing.txt"), "--html", str(tmp_path / "x.html")]) == 2
+    assert "missing.txt" in capsys.readouterr().err

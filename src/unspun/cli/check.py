@@ -14,6 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-k", type=int, default=10, metavar="N", help="at most N matches (default: 10)")
     p.add_argument("--json", action="store_true", help="print a JSON list of Match.to_dict()")
     p.add_argument("--no-judge", action="store_true", help="only align; skip provenance and distortions")
+    p.add_argument("--html", metavar="OUT.html", help="write the ranked matches as an HTML page (and its JSON twin)")
     p.set_defaults(func=run)
 
 
@@ -27,6 +28,13 @@ def run(args: argparse.Namespace) -> int:
     doc = load(args.file)
     with Index(args.db, readonly=True) as index:
         matches = index.check(doc, k=args.k, judge=not args.no_judge)
+    if args.html:
+        from ..report import write_check_report
+
+        out = write_check_report(doc, matches, args.html)
+        if not args.json:
+            print(f"wrote {out}: {len(matches)} match(es) (JSON twin: {out.with_suffix('.json')})")
+            return 0
     if args.json:
         write_json([m.to_dict() for m in matches])
         return 0

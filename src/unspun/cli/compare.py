@@ -17,6 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("b", metavar="B", help="second document")
     p.add_argument("--json", action="store_true", help="print Match.to_dict() as JSON")
     p.add_argument("--no-judge", action="store_true", help="only align; skip provenance and distortions")
+    p.add_argument("--html", metavar="OUT.html", help="write the side-by-side HTML page (and its JSON twin beside it)")
     p.set_defaults(func=run)
 
 
@@ -38,6 +39,13 @@ def run(args: argparse.Namespace) -> int:
     a = load(args.a)
     b = load(args.b)
     match = compare(a, b, judge=not args.no_judge)
+    if args.html:
+        from ..report import write_pair_report
+
+        out = write_pair_report(match, args.html)
+        if not args.json:
+            print(f"wrote {out} (JSON twin: {out.with_suffix('.json')})")
+            return 0
     if args.json:
         write_json(match.to_dict())
     else:
