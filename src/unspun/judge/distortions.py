@@ -27,8 +27,8 @@ DROP_MIN_CHARS = 200
 DROP_MIN_WORDS = 30
 #: When the original is mostly not reused, only gaps inside the reused region count as dropped.
 PARTIAL_REUSE = 0.35
-#: Modifier phrases this close in embedding space are rewordings ("teddy bear" / "teddy-bear").
-SAME_PHRASE = 0.85
+#: Noun phrases this close in embedding space are rewordings ("region hurricanes" / "area hurricanes").
+SAME_PHRASE = 0.8
 
 #: Pipes not needed to compare paired sentences (parts of speech and the parse suffice): they halve the time.
 PAIR_SKIP = ("ner", "attribute_ruler")
@@ -179,17 +179,29 @@ def _diffs(pairing: Pairing) -> list[PairDiff]:
     return out
 
 
+def _unmatched(qa: list[Quantity], qb: list[Quantity]) -> tuple[list[Quantity], list[Quantity]]:
+    """Quantities of each side left over after matching equal values one to one (a multiset difference)."""
+    used: set[int] = set()
+    only_a = []
+    for q in qa:
+        k = next((k for k, r in enumerate(qb) if k not in used and same_value(q.value, r.value)), None)
+        if k is None:
+            only_a.append(q)
+        else:
+            used.add(k)
+    return only_a, [r for k, r in enumerate(qb) if k not in used]
+
+
 def _numbers(d: PairDiff, roles: Roles) -> list[Distortion]:
     A, B = d.a.side, d.b.side
     sa, sb = A.spans[d.a.idx], B.spans[d.b.idx]
-    qa = [q for q in quantities(A.text, sa.start, sa.end) if not q.value.startswith("time:")]
-    qb = [q for q in quantities(B.text, sb.start, sb.end) if not q.value.startswith("time:")]
-    only_a = [q for q in qa if not any(same_value(q.value, r.value) for r in qb)]
-    only_b = [q for q in qb if not any(same_value(q.value, r.value) for r in qa)]
-    # spelled-out small numbers ("one of them") change with wording; only count them against digits
+    qa = quantities(A.text, sa.start, sa.end)
+    qb = quantities(B.text, sb.start, sb.end)
+    only_a, only_b = _unmatched(qa, qb)
+    # "one" comes and goes with wording ("one of them" / "a"); only count it against digits
     if only_a and only_b and all(q.is_word for q in only_a + only_b):
-        only_a = [q for q in only_a if q.value not in ("n:1", "n:2")]
-        only_b = [q for q in only_b if q.value not in ("n:1", "n:2")]
+        only_a = [q for q in only_a if q.value != "n:1"]
+        only_b = [q for q in only_b if q.value != "n:1"]
     out = []
     for x, y in zip(only_a, only_b):
         ta, tb = (x.text, y.text)
@@ -245,10 +257,12 @@ def _entity_candidates(d: PairDiff) -> bool:
             continue
         new_a = [i for i in range(i1, i2) if ka[i] not in set_b and d.a.norms[i] not in STOPWORDS]
         new_b = [j for j in range(j1, j2) if kb[j] not in set_a and d.b.norms[j] not in STOPWORDS]
-        if not new_a or not new_b:
+        if not new_a and not new_b:
             continue
         if any(_is_name_shaped(d.a, i) for i in new_a) or any(_is_name_shaped(d.b, j) for j in new_b):
             return True
+        if not new_a or not new_b:
+            continue
         if i2 < len(ka) and j2 < len(kb) and ka[i2] == kb[j2] and d.a.norms[i2] not in STOPWORDS \
                 and i2 - i1 <= 4 and j2 - j1 <= 4:
             return True
@@ -365,19 +379,18 @@ def _modifier_change(d: PairDiff, ta: dict, tb: dict, i1: int, i2: int, j1: int,
     set_a, set_b = set(d.a.keys), set(d.b.keys)
     if all(d.b.keys[j] in set_a for j in mb) or all(d.a.keys[i] in set_b for i in ma):
         return no  # moved, not replaced ("fashion show in Paris" / "Paris show")
-    pa, pb = d.a.text(ma[0], ma[-1] + 1), d.b.text(mb[0], mb[-1] + 1)
+    pa, pb = d.a.text(ma[0], i2 + 1), d.b.text(mb[0], j2 + 1)  # the modifiers with their noun
     if pa.replace("-", " ").lower() == pb.replace("-", " ").lower():
         return no
-    emb = embedder()
-    v = emb.encode([pa, pb])
+    v = embedder().encode([pa, pb])
     if float(v[0] @ v[1]) >= SAME_PHRASE:
-        return no
+        return no  # "region hurricanes" / "area hurricanes"
     return True, (ma[0], ma[-1] + 1), (mb[0], mb[-1] + 1)
 
 
 # ---------------------------------------------------------------- quotations
 
-_QUOTE = re.compile(r"“([^“”\n]{3,}?)”|\"([^\"\n]{3,}?)\"")
+_QUOTE = re.compile(r"“([^“”\n]+)”|\"([^\"\n]+)\"")  # short ones too, so '"I," ... "I."' is not read as one
 
 
 def quotes(text: str) -> list[Span]:

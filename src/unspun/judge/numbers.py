@@ -72,9 +72,12 @@ def quantities(text: str, start: int = 0, end: int | None = None) -> list[Quanti
                 x *= SCALES[g["scale"].lower()]
             v = ("money:" if g["cur"] else "pct:" if g["pct"] else "n:") + _fmt(x)
         else:
-            parts = re.split(r"[-\s]+", m.group(0).lower())
-            nums = [NUMBER_WORDS[p] for p in parts if p in NUMBER_WORDS]
-            x = float(sum(nums)) if len(nums) > 1 and nums[0] >= 20 else float(nums[0]) if nums else 0.0
+            x = 0.0
+            for part in re.split(r"[-\s]+", m.group(0).lower()):
+                if part in ("hundred", "thousand"):
+                    x = max(x, 1.0) * NUMBER_WORDS[part]
+                elif part in NUMBER_WORDS:
+                    x += NUMBER_WORDS[part]
             if g["wscale"]:
                 x *= SCALES[g["wscale"].lower()]
             v = ("pct:" if g["wpct"] else "n:") + _fmt(x)
