@@ -1,0 +1,147 @@
+"""The aligner: offsets always inside the texts, exact recovery of inserted passages, silence on unrelated texts."""
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import PAN
+from unspun import Document, Passage, Span, compare
+from unspun.align import align
+from unspun.text import sentences
+
+
+def _sentences_of(name: str) -> list[str]:
+    text = (PAN / "src" / name).read_text(encoding="utf-8")
+    out = []
+    for s in sentences(text):
+        piece = " ".join(text[s.start : s.end].split())
+        if 40 <= len(piece) <= 300 and piece[0].isupper() and piece.endswith("."):
+            out.append(piece)
+    return out
+
+
+@pytest.fixture(scope="module")
+def pools() -> tuple[list[str], list[str], list[str]]:
+    """Sentences of three unrelated public-domain texts (PAN 2013 sources on different topics)."""
+    names = sorted(p.name for p in (PAN / "src").iterdir())
+    rng = random.Random(3)
+    chosen = []
+    for name in rng.sample(names, 60):
+        sents = _sentences_of(name)
+        if len(sents) >= 25:
+            chosen.append(sents)
+        if len(chosen) == 3:
+            break
+    return tuple(chosen)  # type: ignore[return-value]
+
+
+def _inside(p: Passage, a: str, b: str) -> bool:
+    return 0 <= p.a.start < p.a.end <= len(a) and 0 <= p.b.start < p.b.end <= len(b)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_verbatim_insert_found_exactly(pools, data):
+    source_sents, host_sents, _ = pools
+    k = data.draw(st.integers(0, len(source_sents) - 5), label="passage start")
+    n = data.draw(st.integers(3, 5), label="passage sentences")
+    cut = data.draw(st.integers(1, len(host_sents) - 1), label="insert point")
+    source = " ".join(source_sents)
+    passage = " ".join(source_sents[k : k + n])
+    before, after = " ".join(host_sents[:cut]), " ".join(host_sents[cut:])
+    host = before + " " + passage + " " + after
+    found = align(source, host)
+    where_b = host.index(passage)
+    where_a = source.index(passage)
+    assert len(found) == 1
+    p = found[0]
+    assert (p.b.start, p.b.end) == (where_b, where_b + len(passage))
+    assert (p.a.start, p.a.end) == (where_a, where_a + len(passage))
+    assert host[p.b.start : p.b.end] == source[p.a.start : p.a.end]
+
+
+def test_unrelated_texts_give_no_passages(pools):
+    a, b, c = (" ".join(x) for x in pools)
+    assert align(a, b) == []
+    assert align(b, c) == []
+    assert compare(a, c).passages == ()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=0, max_size=400), st.text(min_size=0, max_size=400))
+def test_spans_inside_texts_for_any_unicode(a, b):
+    for p in align(a, b):
+        assert _inside(p, a, b)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_spans_inside_and_cover_real_reuse(pools, data):
+    """Spun-looking copies (sentences dropped, shuffled within the passage) stay inside both texts."""
+    source_sents, host_sents, _ = pools
+    k = data.draw(st.integers(0, len(source_sents) - 6))
+    chunk = source_sents[k : k + 6]
+    rng = random.Random(data.draw(st.integers(0, 1000)))
+    rng.shuffle(chunk)
+    host = " ".join(host_sents[:5] + chunk[:5] + host_sents[5:10])
+    source = " ".join(source_sents)
+    found = align(source, host)
+    assert found, "a shuffled copy of five sentences must be found"
+    for p in found:
+        assert _inside(p, source, host)
+
+
+def test_seed_pair_paragraphs(seed_pair):
+    """Every reused paragraph of the spun copy is aligned; inserted material is not (offsets from the texts)."""
+    original, copy = seed_pair
+    m = compare(Document("000", original), Document("002", copy), judge=False)
+
+    def covered(s: str) -> float:
+        i = copy.find(s)
+        assert i >= 0, s
+        return sum(1 for x in range(i, i + len(s)) if any(p.b.start <= x < p.b.end for p in m.passages)) / len(s)
+
+    reused = [
+        "Kim Kardashian brought to Twitter to break the silence",  # her Twitter statement
+        "“I’ve been quiet these past few days, not because I didn’t like",  # its quote
+        "In recent years, Kim has formed a close relationship with Balenciaga.",
+        "As a mother of four, I was shocked by the disturbing images.",
+        "Due to Kim’s close ties to Balenciaga, fans have been asking her",
+        "In addition to the disturbing images of children with bondage-inspired teddy bears",
+        "The photographer who filmed the campaign opened up about the scandal",
+        "Balenciaga pulled the ad amid backlash.",
+        "We immediately removed the campaign from all platforms.",
+    ]
+    for s in reused:
+        assert covered(s) == 1.0, s
+    inserted = [
+        copy[: copy.index("Kim Kardashian brought")].strip(),  # the two image lines
+        "—Kim Kardashian (@KimKardashian) November 27, 2022",  # the embedded tweet's attribution
+        copy[copy.index("Balenciaga also filed") : copy.index("Source: Hollywood Life")].strip(),
+        "Source: Hollywood Life",
+        copy[copy.index("Ashley Root is an author") :].strip(),  # the author bio
+    ]
+    for s in inserted:
+        assert covered(s) == 0.0, s[:60]
+    # the original's updates at its top were not reused
+    updates = original[original.index("(UPDATE: 11/28/22") : original.index("(ORIGINAL STORY)")]
+    a_cov = sum(1 for x in range(len(updates)) if any(p.a.start <= original.index(updates) + x < p.a.end for p in m.passages))
+    assert a_cov == 0
+    for p in m.passages:
+        assert copy[p.b.start : p.b.end].strip() == copy[p.b.start : p.b.end]
+        assert original[p.a.start : p.a.end].strip() == original[p.a.start : p.a.end]
+
+
+def test_compare_is_mirrored(seed_pair):
+    original, copy = seed_pair
+    ab = align(original, copy)
+    ba = align(copy, original)
+    assert sorted((p.a, p.b) for p in ab) == sorted((p.b, p.a) for p in ba)
+
+
+def test_span_rejects_bad_ranges():
+    with pytest.raises(ValueError):
+        Span(5, 2)
