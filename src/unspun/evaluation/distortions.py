@@ -49,7 +49,8 @@ _NEW_NAMES = ("Halvorsen", "Okonkwo", "Brisbane", "Tashkent", "Marguerite", "Del
 _NOT_NAMES = frozenset("""I Mr Mrs Ms Dr Sir Madam God Lord The A An And But Or If In On At To Of For With By From
     As It He She They We You This That These Those There Here When Where What Who Why How Yes No Oh O
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July
-    August September October November December English French American British Christian Chapter""".split())
+    August September October November December English French American British Christian Chapter
+    Not No Never Nothing None Nobody Neither Nor Without""".split())
 _SPELLED = {"two": "five", "three": "seven", "four": "nine", "five": "eleven", "six": "two", "seven": "three",
             "eight": "twelve", "nine": "four", "ten": "six", "twelve": "eight", "twenty": "forty", "hundred": "thousand"}
 _QUOTE_WORDS = ("certainly", "probably", "entirely", "somewhat", "rather", "merely", "honestly", "simply")
@@ -60,8 +61,8 @@ _SYNONYMS = {
     "helped": "assisted", "bought": "purchased", "showed": "displayed", "started": "began",
     "finished": "completed", "wealthy": "rich", "difficult": "hard", "simple": "easy", "soon": "shortly",
     "chose": "selected", "understand": "comprehend", "spoke": "talked", "looked": "glanced", "many": "numerous",
-    "whole": "entire", "entire": "whole", "journey": "voyage", "silent": "quiet", "angry": "furious",
-    "glad": "pleased", "pleased": "glad", "large": "big", "huge": "enormous", "enormous": "huge",
+    "whole": "entire", "entire": "whole", "journey": "voyage", "silent": "quiet",
+    "large": "big", "huge": "enormous", "enormous": "huge",
     "usually": "generally", "generally": "usually", "immediately": "instantly", "completely": "entirely",
     "important": "significant", "significant": "important", "received": "got", "purchased": "bought",
     "attempted": "tried", "tried": "attempted", "discovered": "found", "required": "needed", "needed": "required",
@@ -219,7 +220,7 @@ def alter_quote(text: str, rng: random.Random) -> Example | None:
     s, e = rng.choice(quotes)
     # words whose loss would flip or change the statement itself are left alone: that edit has its own kind
     ws = [m for m in re.finditer(r"[A-Za-z’']{4,}", text[s:e])][1:-1]
-    ws = [m for m in ws if not re.search(r"n[’']t$|^(?:not|never|none|nothing|nobody|neither)$", m.group(), re.I)
+    ws = [m for m in ws if not re.search(r"n[’']t$|^(?:not|never|none|nothing|nobody|neither|without)$", m.group(), re.I)
           and not m.group()[0].isupper()]
     if len(ws) < 2:
         return None
