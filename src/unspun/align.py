@@ -55,6 +55,7 @@ class AlignParams:
     min_chars: int = 150  # shorter passages are dropped (on the shorter side)
     min_seeds: int = 1
     best_ratio: float = 0.8  # seeds weaker than this share of their sentence's best seed are dropped
+    trim_ratio: float = 0.6  # seeds at a passage's ends weaker than this share of its median seed are cut off
     split_inserted: bool = True  # inserted non-prose lines (captions, credits) split a passage
     use_embeddings: bool = False  # semantic seeds; off by default: they lowered PAN plagdet (see README)
 
@@ -313,6 +314,29 @@ def _split_foreign(group: list[tuple[int, int]], axis: int, own: _Side, other_si
     return [group]
 
 
+def _trim_weak_ends(group: list[tuple[int, int]], seeds: dict[tuple[int, int], float], ratio: float) -> list[tuple[int, int]]:
+    """Drop seeds at either end of a group (on either side) that are much weaker than the group's median seed.
+
+    A verbatim copy that picks up a loosely similar neighbour sentence would
+    otherwise grow past the copied text.
+    """
+    if ratio <= 0 or len(group) < 3:
+        return group
+    vals = sorted(seeds[s] for s in group)
+    floor = ratio * vals[len(vals) // 2]
+    g = list(group)
+    changed = True
+    while changed and len(g) > 2:
+        changed = False
+        for axis in (0, 1):
+            g.sort(key=lambda s: (s[axis], s[1 - axis]))
+            for end in (0, -1):
+                if len(g) > 2 and seeds[g[end]] < floor:
+                    g.pop(end)
+                    changed = True
+    return g
+
+
 # --------------------------------------------------------------------------- filtering
 
 
@@ -442,6 +466,7 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
 
     summaries = _summaries(seed_list, A, B, p) if p.summary_gap > 0 else []
 
+    groups = [_trim_weak_ends(g, seeds, p.trim_ratio) for g in groups]
     if p.split_inserted:
         groups = [h for g in groups for h in _split_foreign(g, 1, B, A)]
         groups = [h for g in groups for h in _split_foreign(g, 0, A, B)]
