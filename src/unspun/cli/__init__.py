@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from ..errors import UnspunError
@@ -51,3 +52,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as err:  # a bug, not bad input: say so in one line; UNSPUN_DEBUG=1 shows the traceback
+        if os.environ.get("UNSPUN_DEBUG"):
+            raise
+        print(
+            f"unspun: internal error: {type(err).__name__}: {err} "
+            "(this is a bug; rerun with UNSPUN_DEBUG=1 for the traceback and report it)",
+            file=sys.stderr,
+        )
+        return 1
