@@ -25,7 +25,9 @@ ABSORBED = 0.75
 #: A left-out block must be at least this long to be reported.
 DROP_MIN_CHARS = 200
 DROP_MIN_WORDS = 30
-#: When the original is mostly not reused, only gaps inside the reused region count as dropped.
+#: A copy this much made of reused text is a rewrite of the original (not a document quoting it).
+MOSTLY_REUSED = 0.5
+#: When less of the original than this is reused, only omissions inside a passage count as dropped.
 PARTIAL_REUSE = 0.35
 #: Noun phrases this close in embedding space are rewordings ("region hurricanes" / "area hurricanes").
 SAME_PHRASE = 0.8
@@ -550,12 +552,15 @@ def _added(pairing: Pairing, roles: Roles, skip: set[int], passages_copy: list[S
     C = pairing.A if roles.copy == "a" else pairing.B
     O = pairing.B if roles.copy == "a" else pairing.A
     paired = pairing.pair_of_a if roles.copy == "a" else pairing.pair_of_b
+    # "right after reused material" counts when the copy is mostly reused text; a long document that
+    # quotes a passage has its own sentences around it
+    mostly = pairing.reused_share(roles.copy) >= MOSTLY_REUSED
     cands = []
     for i in range(len(C)):
         if i in paired or i in skip or C.boiler[i] or _absorbed(C.terms[i], O):
             continue
-        near = (i - 1 in paired) or (i + 1 in paired) or any(p.start <= C.spans[i].start < p.end for p in passages_copy)
-        if near:
+        inside = any(p.start <= C.spans[i].start < p.end for p in passages_copy)
+        if inside or (mostly and ((i - 1 in paired) or (i + 1 in paired))):
             cands.append(i)
     if not cands:
         return []
@@ -576,16 +581,18 @@ def _added(pairing: Pairing, roles: Roles, skip: set[int], passages_copy: list[S
     return out
 
 
-def _dropped(pairing: Pairing, roles: Roles) -> list[Distortion]:
+def _dropped(pairing: Pairing, roles: Roles, passages_orig: list[Span]) -> list[Distortion]:
     O = pairing.A if roles.orig == "a" else pairing.B
     C = pairing.B if roles.orig == "a" else pairing.A
     paired = pairing.pair_of_a if roles.orig == "a" else pairing.pair_of_b
-    lo, hi = 0, len(O)
-    if pairing.reused_share(roles.orig) < PARTIAL_REUSE and paired:
-        lo, hi = min(paired), max(paired) + 1  # only gaps inside the reused region
+    # A copy of a small part of a long text did not "leave out" the rest: then only omissions
+    # inside a reused stretch count.
+    whole = pairing.reused_share(roles.orig) >= PARTIAL_REUSE
     blocks: list[list[int]] = []
-    for i in range(lo, hi):
+    for i in range(len(O)):
         if i in paired or O.boiler[i] or not O.terms[i]:
+            continue
+        if not whole and not any(p.start <= O.spans[i].start < p.end for p in passages_orig):
             continue
         if blocks and blocks[-1][-1] == i - 1 and O.block[blocks[-1][-1]] == O.block[i]:
             blocks[-1].append(i)
@@ -641,7 +648,7 @@ def find_distortions(pairing: Pairing, roles: Roles, passages: list[tuple[Span, 
     found += attr
     copy_passages = [p[1] if roles.copy == "b" else p[0] for p in passages]
     found += _added(pairing, roles, covered, copy_passages)
-    found += _dropped(pairing, roles)
+    found += _dropped(pairing, roles, [p[0] if roles.orig == "a" else p[1] for p in passages])
     seen, out = set(), []
     for x in found:
         k = (x.kind, x.a, x.b)
