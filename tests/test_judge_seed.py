@@ -166,3 +166,41 @@ def test_judge_is_fast_after_warm_up(match):
         cpu.append(time.process_time() - t)
     # CPU time, not wall time: the machine is shared. Target is well under 100 ms; the bound leaves slack for CI.
     assert min(cpu) < 0.25, cpu
+
+
+# ---------------------------------------------------------------- provenance with metadata
+
+ORIG_URL = "https://hollywoodlife.com/2022/11/27/kim-kardashian-balenciaga-statement/"
+
+
+def test_credit_naming_the_others_site_is_strong_evidence():
+    m = unspun.compare(Document("000", ORIG, url=ORIG_URL), Document("002", COPY))
+    assert m.original == "a"
+    named = [e for e in m.evidence if e.kind == "credit-line" and "Source: Hollywood Life" in e.detail]
+    assert named and named[0].weight >= 1.5 and "hollywoodlife.com" in named[0].detail
+    assert any(e.kind == "link" and e.weight > 0 for e in m.evidence)  # the copy's images point at a's site
+
+
+def test_publication_dates_count_and_name_the_earlier():
+    m = unspun.compare(Document("002", COPY, published="2022-11-26"), Document("000", ORIG, published="2022-11-28"))
+    dates = [e for e in m.evidence if e.kind == "published-date"]
+    assert len(dates) == 1 and dates[0].weight > 0 and "2022-11-26" in dates[0].detail
+
+
+def test_strong_evidence_both_ways_is_unknown_and_says_why():
+    m = unspun.compare(Document("000", ORIG, url=ORIG_URL, published="2022-12-05"),
+                       Document("002", COPY, published="2022-11-20"))
+    assert m.original == "unknown"
+    assert any(e.weight >= 1.5 for e in m.evidence) and any(e.weight <= -1.5 for e in m.evidence)
+    verdict = [e for e in m.evidence if e.kind == "verdict"]
+    assert verdict and "both ways" in verdict[0].detail
+    # with no verdict, the copy is guessed from containment and every added/dropped item says so
+    sided = [d for d in m.distortions if d.kind in ("added-claim", "dropped-material", "attribution-added")]
+    assert sided and all("taken as the copy" in d.detail for d in sided)
+
+
+def test_no_evidence_is_unknown_and_no_distortion():
+    text = ORIG[ORIG.find("(ORIGINAL STORY)") :]
+    m = unspun.compare(text, text)
+    assert m.original == "unknown" and m.distortions == ()
+    assert [e.kind for e in m.evidence] == ["verdict"]
