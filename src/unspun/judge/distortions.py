@@ -150,7 +150,11 @@ def _is_name_shaped(s: Sent, i: int) -> bool:
 
 def _context(s: Sent, i: int, j: int, left: int = 3) -> tuple[int, int]:
     """Extend word range [i, j) leftwards by up to ``left`` words, stopping at clause punctuation."""
-    k = i
+    n = len(s.starts)
+    if n == 0:
+        return 0, 0
+    i = k = min(i, n - 1)  # an edit at the very end of a sentence (e.g. a deleted last word)
+    j = min(j, n)
     while k > 0 and i - k < left:
         gap = s.side.text[s.ends[k - 1] : s.starts[k]]
         if any(c in gap for c in ",;:.!?“”\"()"):
