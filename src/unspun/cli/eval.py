@@ -50,6 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     dist = ev.add_parser("distortions", help="the distortion benchmark: precision and recall per kind")
     dist.add_argument("--n", type=int, default=30, help="examples per kind (default 30)")
     dist.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    dist.add_argument("--background", type=int, default=0, metavar="K", help="also swap K words for synonyms elsewhere in each edited example")
     dist.add_argument("--json", action="store_true", help="print the scores as JSON")
     dist.set_defaults(func=run_distortions)
 
@@ -106,7 +107,7 @@ def run_pan_scan(args: argparse.Namespace) -> int:
 def run_distortions(args: argparse.Namespace) -> int:
     from ..evaluation.distortions import evaluate, generate, table
 
-    rep = evaluate(generate(args.n, args.seed))
+    rep = evaluate(generate(args.n, args.seed, background=args.background))
     if args.json:
         print(json.dumps(rep.to_dict(), indent=2, sort_keys=True))
     else:
