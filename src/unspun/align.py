@@ -429,16 +429,6 @@ def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, p: AlignParams)
 # --------------------------------------------------------------------------- entry point
 
 
-def _default_embedder():
-    try:
-        from .embed import get_embedder
-    except ModuleNotFoundError as err:
-        if err.name and err.name.startswith("unspun.embed"):
-            return None
-        raise
-    return get_embedder()
-
-
 def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = None) -> list[Passage]:
     """Find the passages that ``a`` and ``b`` share.
 
@@ -455,7 +445,9 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
         if (i, j) not in seeds:  # scored by the sentences' real similarity, so a shared name alone is weak
             seeds[(i, j)] = float(wa[i].multiply(wb[j]).sum())
     if p.use_embeddings:
-        emb = embedder if embedder is not None else _default_embedder()
+        from .embed import get_embedder
+
+        emb = embedder if embedder is not None else get_embedder()
         for k, v in _semantic_seeds(A, B, ba, bb, emb, p).items():
             seeds[k] = max(seeds.get(k, 0.0), v)
     seeds = _keep_best(seeds, p.best_ratio)
