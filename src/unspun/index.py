@@ -31,30 +31,31 @@ import numpy as np
 from .errors import ConfigError, InputError, StoreError
 from .fingerprint import DEFAULT_PARAMS, FingerprintParams, band_keys
 from .scan import (
+    ANN_NEIGHBOURS,
+    ANN_THRESHOLD,
     MAX_BUCKET,
     MIN_HITS,
+    PASSAGE_CHARS,
     DocRecord,
     align_one,
     align_pairs,
+    ann_build,
     ann_pairs,
+    ann_search,
     candidate_pairs,
     content_hash,
     dedupe_pairs,
+    embed_batch,
     fingerprint_batch,
     group_rows,
     link_clusters,
+    passages_for_vectors,
 )
-from .text import sentences
 from .types import Cluster, Document, Match
 
 FORMAT = "unspun-index"
 SCHEMA_VERSION = 1
 DEFAULT_BATCH = 1000
-#: ANN neighbours of a passage with at least this cosine similarity are candidates.
-ANN_THRESHOLD = 0.80
-ANN_NEIGHBOURS = 8
-#: Passages embedded per document: sentences grouped up to this many characters.
-PASSAGE_CHARS = 600
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -133,20 +134,6 @@ def _embedder_name(embedder: Any) -> str:
     if embedder is None:
         return "none"
     return str(getattr(embedder, "name", None) or type(embedder).__name__)
-
-
-def passages_for_vectors(text: str, max_chars: int = PASSAGE_CHARS) -> list[tuple[int, int]]:
-    """Character ranges of the passages that are embedded: consecutive sentences up to ``max_chars``."""
-    out: list[tuple[int, int]] = []
-    cur: tuple[int, int] | None = None
-    for s in sentences(text):
-        if cur is not None and s.end - cur[0] > max_chars:
-            out.append(cur)
-            cur = None
-        cur = (s.start, s.end) if cur is None else (cur[0], s.end)
-    if cur is not None:
-        out.append(cur)
-    return out
 
 
 class Index:
@@ -482,19 +469,7 @@ class Index:
     # ------------------------------------------------------------------ vectors
 
     def _embed(self, docs: list[Document]) -> list[tuple[str, list[tuple[int, int]], np.ndarray]]:
-        if self._embedder is None or not docs:
-            return []
-        spans = [passages_for_vectors(d.text) for d in docs]
-        texts = [d.text[s:e] for d, sp in zip(docs, spans) for s, e in sp]
-        if not texts:
-            return []
-        vecs = np.asarray(self._embedder.encode(texts), dtype=np.float32)
-        out = []
-        i = 0
-        for d, sp in zip(docs, spans):
-            out.append((d.id, sp, vecs[i : i + len(sp)]))
-            i += len(sp)
-        return out
+        return embed_batch(docs, self._embedder)
 
     def _ann_path(self) -> Path:
         return Path(f"{self.path}.usearch")
@@ -525,11 +500,9 @@ class Index:
             return cached
         rows = self._db.execute("SELECT vecno, data FROM vectors ORDER BY vecno").fetchall()
         dim = len(rows[0][1]) // 2 if rows else 0
-        ann = UIndex(ndim=max(dim, 1), metric="cos", dtype="f16")
-        if rows:
-            keys = np.fromiter((r[0] for r in rows), dtype=np.uint64, count=len(rows))
-            mat = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f2").reshape(len(rows), dim)
-            ann.add(keys, mat.astype(np.float32))
+        keys = np.fromiter((r[0] for r in rows), dtype=np.uint64, count=len(rows))
+        mat = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f2").reshape(len(rows), dim)
+        ann = ann_build(keys, mat)
         self._ann, self._ann_generation, self._ann_dirty = ann, gen, True
         return ann
 
@@ -556,15 +529,9 @@ class Index:
         ann = self._ensure_ann()
         if ann is None or len(ann) == 0 or len(queries) == 0:
             return [[] for _ in queries], [[] for _ in queries]
-        res = ann.search(np.asarray(queries, dtype=np.float32), min(count, len(ann)))
-        keys = np.atleast_2d(res.keys)
-        dists = np.atleast_2d(res.distances)
+        keys, sims = ann_search(ann, queries, count)
         owner = self._vector_owner(k for row in keys for k in row.tolist())
-        ids, sims = [], []
-        for krow, drow in zip(keys, dists):
-            ids.append([owner.get(int(k), "") for k in krow])
-            sims.append([1.0 - float(x) for x in drow])
-        return ids, sims
+        return [[owner.get(int(k), "") for k in krow] for krow in keys.tolist()], sims.tolist()
 
     # ------------------------------------------------------------------ check
 

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from .fingerprint import DEFAULT_PARAMS, FingerprintParams, band_keys, fingerprint
+from .text import sentences
 from .types import Cluster, Document, Match
 
 #: Band buckets holding more documents than this are boilerplate (licence text, a wire-service footer)
@@ -30,6 +31,11 @@ from .types import Cluster, Document, Match
 MAX_BUCKET = 50
 #: A pair of documents must share at least this many band keys to be a candidate.
 MIN_HITS = 1
+#: ANN neighbours of a passage with at least this cosine similarity are candidates.
+ANN_THRESHOLD = 0.80
+ANN_NEIGHBOURS = 8
+#: Passages embedded per document: sentences grouped up to this many characters.
+PASSAGE_CHARS = 600
 
 Pair = tuple[str, str, int]  # (id_a, id_b, evidence count) with id_a < id_b
 
@@ -98,6 +104,66 @@ def candidate_pairs(groups: Iterable[tuple[int, Sequence[str]]], max_bucket: int
             for b in ids[i + 1 :]:
                 out.append((a, b, 1))
     return out
+
+
+def passages_for_vectors(text: str, max_chars: int = PASSAGE_CHARS) -> list[tuple[int, int]]:
+    """Character ranges of the passages that are embedded: consecutive sentences up to ``max_chars``."""
+    out: list[tuple[int, int]] = []
+    cur: tuple[int, int] | None = None
+    for s in sentences(text):
+        if cur is not None and s.end - cur[0] > max_chars:
+            out.append(cur)
+            cur = None
+        cur = (s.start, s.end) if cur is None else (cur[0], s.end)
+    if cur is not None:
+        out.append(cur)
+    return out
+
+
+def embed_batch(docs: Sequence[Document], embedder: Any) -> list[tuple[str, list[tuple[int, int]], np.ndarray]]:
+    """``(doc id, passage spans, float32 vectors)`` for each document with a passage (one encode call for
+    the batch).  Stored and searched as float16, as the index does."""
+    if embedder is None or not docs:
+        return []
+    spans = [passages_for_vectors(d.text) for d in docs]
+    texts = [d.text[s:e] for d, sp in zip(docs, spans) for s, e in sp]
+    if not texts:
+        return []
+    vecs = np.asarray(embedder.encode(texts), dtype=np.float32)
+    out = []
+    i = 0
+    for d, sp in zip(docs, spans):
+        out.append((d.id, sp, vecs[i : i + len(sp)]))
+        i += len(sp)
+    return out
+
+
+def ann_build(keys: np.ndarray, vectors: np.ndarray) -> Any:
+    """A usearch (HNSW, cosine, float16) index of ``vectors`` under the uint64 ``keys``, added in the order given.
+
+    Built on one thread: a multi-threaded HNSW build links the graph in a different order on every
+    run (different neighbours for ~5% of queries), and the scan must give the same answer every time.
+    The graph does not depend on the key values, only on the vectors and their order."""
+    from usearch.index import Index as UIndex
+
+    vectors = np.asarray(vectors, dtype=np.float32)
+    dim = vectors.shape[1] if vectors.ndim == 2 and len(vectors) else 0
+    ann = UIndex(ndim=max(dim, 1), metric="cos", dtype="f16")
+    if len(vectors):
+        ann.add(np.asarray(keys, dtype=np.uint64), vectors, threads=1)
+    return ann
+
+
+def ann_search(ann: Any, queries: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``count`` nearest keys of each query in ``ann`` and their cosine similarities, as 2-D arrays
+    (``len(queries)`` rows; fewer columns when the index is smaller)."""
+    q = np.asarray(queries, dtype=np.float32)
+    if ann is None or len(ann) == 0 or len(q) == 0:
+        return np.zeros((len(q), 0), dtype=np.uint64), np.zeros((len(q), 0), dtype=np.float64)
+    res = ann.search(q, min(count, len(ann)))
+    keys = np.atleast_2d(res.keys)
+    sims = 1.0 - np.atleast_2d(res.distances).astype(np.float64)
+    return keys, sims
 
 
 def ann_pairs(
