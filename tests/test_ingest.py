@@ -268,7 +268,8 @@ def test_truncated_warc_keeps_what_came_before(tmp_path, gz):
         docs, report = ingest([cut_file])
         got = [(d.id, d.text) for d in docs]
         assert got == expected[: len(got)], cut
-        if len(got) < len(expected):
+        at_member_boundary = gz and data[cut : cut + 3] == b"\x1f\x8b\x08"  # a whole, shorter archive: nothing to see
+        if len(got) < len(expected) and not at_member_boundary:
             assert report.skipped, (cut, got)
             assert all(src == str(cut_file) for src, _ in report.problems)
 

@@ -614,6 +614,11 @@ def _warc_record(record: Any, number: int, path: str, base_id: str, opt: _Option
         raise _Damage("damaged warc", f"{what} (no WARC/1.x header line)")
     if record.length is None:
         raise _Damage("damaged warc", f"{where} has no Content-Length (truncated or malformed headers)")
+    declared = (record.rec_headers.get_header("Content-Length") or "").strip()
+    if not declared.isdigit():  # warcio reads a non-numeric length as 0 and goes on
+        raise _Damage("damaged warc", f"{where} is malformed: Content-Length {declared[:40]!r} is not a number")
+    if not kind:
+        raise _Damage("damaged warc", f"{where} is malformed: no WARC-Type header")
     if kind not in ("response", "resource"):
         opt.ignore(f"warc {kind} record")
         _drain(record, where)

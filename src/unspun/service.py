@@ -401,8 +401,12 @@ def _relabel(s: str, path: Path, label: str) -> str:
     return s.replace(str(path), label)
 
 
-def documents_from_upload(svc: Service, upload: UploadFile, data: bytes, fallback: str, *, one: bool) -> list[Document]:
-    """Read an uploaded file with ingest (any ingest format); ids and messages name the upload, not the temp file."""
+def documents_from_upload(svc: Service, upload: UploadFile, data: bytes, fallback: str, *, one: bool,
+                          problems: list[dict[str, str]] | None = None) -> list[Document]:
+    """Read an uploaded file with ingest (any ingest format); ids and messages name the upload, not the temp file.
+
+    With ``one=False`` the parts of the file that were skipped (a broken JSONL line, a damaged WARC
+    record) are appended to ``problems`` as ``{"source": <upload name>, "reason": ...}``."""
     from dataclasses import replace
 
     from .ingest import IngestReport, iter_documents, load_document
@@ -423,6 +427,8 @@ def documents_from_upload(svc: Service, upload: UploadFile, data: bytes, fallbac
             if report.problems and not docs:
                 src, why = report.problems[0]
                 raise InputError(_relabel(f"{src}: {why}", path, label))
+            if problems is not None:
+                problems += [{"source": label, "reason": _relabel(why, path, label)} for _src, why in report.problems]
         out = []
         for d in docs:
             meta = {k: (_relabel(v, path, label) if isinstance(v, str) else v) for k, v in dict(d.meta).items()}
@@ -613,12 +619,13 @@ def create_app(
     async def add_documents(request: Request) -> Response:
         fields, files = await read_body(request)
         docs: list[Document] = []
+        problems: list[dict[str, str]] = []
         if files:
             uploads = [u for key in sorted(files) for u in files[key]]
             if len(uploads) > svc.max_batch:
                 raise InputError(f"body: {len(uploads)} files is over the batch limit of {svc.max_batch}")
             for n, (upload, data) in enumerate(uploads, 1):
-                docs += documents_from_upload(svc, upload, data, f"upload-{n}", one=False)
+                docs += documents_from_upload(svc, upload, data, f"upload-{n}", one=False, problems=problems)
         elif "documents" in fields or not fields.get("text"):
             body: DocumentsIn = _validate(DocumentsIn, fields)
             docs = [svc.document(d, "", f"documents[{i}]") for i, d in enumerate(body.documents)]
@@ -645,6 +652,7 @@ def create_app(
                 "unchanged": result.unchanged,
                 "skipped": [{"id": i, "reason": r} for i, r in result.skipped],
                 "ids": [d.id for d in docs],
+                "problems": problems,  # parts of uploaded files that were skipped, with the reason
             },
             status_code=201,
         )

@@ -67,6 +67,7 @@ class _Progress:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    from ..errors import InputError
     from ..index import Index
     from ..ingest import IngestReport, iter_documents
 
@@ -87,6 +88,12 @@ def run_add(args: argparse.Namespace) -> int:
     print(report.summary())
     for doc_id, why in result.skipped[:20]:
         print(f"  {doc_id}: {why}")
+    if report.documents == 0 and report.problems:
+        # nothing could be read at all: an error (exit 2) naming the first input and its reason;
+        # a run that ingested something exits 0 and lists what it skipped in the summary above
+        src, why = report.problems[0]
+        more = report.problem_count - 1
+        raise InputError(f"{src}: {why}" + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""))
     return 0
 
 
