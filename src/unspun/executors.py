@@ -84,6 +84,13 @@ def _embedder(name: str | None) -> Any:
     return get_embedder(name)  # loaded once per worker process
 
 
+def _ingest() -> Any:
+    # not ``from . import ingest``: unspun.__getattr__ re-exports ``ingest`` lazily and would recurse
+    import importlib
+
+    return importlib.import_module("unspun.ingest")
+
+
 def _cpu() -> float:
     return time.thread_time()
 
@@ -128,7 +135,7 @@ def expand_inputs(inputs: Sequence[str]) -> InputPlan:
     Ids follow :func:`unspun.ingest.iter_documents`: a file inside a directory given
     gets its path relative to that directory, a file given by name keeps the name as
     given, a file behind a URL keeps its full URL."""
-    from . import ingest
+    ingest = _ingest()
 
     plan = InputPlan([])
 
@@ -167,7 +174,7 @@ def _size(path: str) -> int:
 
 
 def _expand_url(url: str, plan: InputPlan, opt: Any) -> None:
-    from . import ingest
+    ingest = _ingest()
 
     fsspec = _fsspec()
     try:
@@ -226,7 +233,7 @@ def document_batches(docs: Iterable[Document], batch_docs: int = BATCH_DOCS) -> 
 
 def load_batch(batch: Sequence[Document | FileRef], text_field: str = "text", id_field: str = "id") -> tuple[list[Document], list[tuple[str, str, str]], dict[str, int]]:
     """The documents of one batch (files are read here, on the worker), with the problems met."""
-    from . import ingest
+    ingest = _ingest()
 
     problems: list[tuple[str, str, str]] = []
     ignored: dict[str, int] = {}

@@ -1,0 +1,190 @@
+"""The scan on Dask (and on the local executor) gives the embedded Index.scan's answer, also when a worker dies."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from unspun.executors import DaskExecutor, LocalExecutor, expand_inputs, match_line, scan_paths
+from unspun.index import Index
+from unspun.ingest import iter_documents
+
+distributed = pytest.importorskip("distributed")
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "examples" / "corpus"
+# small batches, so that the corpus is split over many prepare / align steps
+BATCH_BYTES = 96 * 1024
+
+
+def _key(clusters):
+    return [(c.documents, [(m.a.id, m.b.id) for m in c.matches]) for c in clusters]
+
+
+def _part_lines(result):
+    lines = []
+    for p in result.parts:
+        lines += Path(p).read_text(encoding="utf-8").splitlines()
+    return sorted(lines)
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    """The embedded scan of the example corpus: cluster ids and every pair's JSON line, sorted."""
+    path = tmp_path_factory.mktemp("embedded") / "corpus.unspun"
+    with Index(path) as ix:
+        ix.add(iter_documents([str(CORPUS)]))
+        clusters = list(ix.scan())
+    lines = sorted(match_line(m) for c in clusters for m in c.matches)
+    assert any({"seed-000_39c885e149670517.txt", "seed-002_9a117862eab7609d.txt"} <= set(c.documents) for c in clusters)
+    return _key(clusters), lines, clusters
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+    )
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def _check_same(result, embedded, out: Path):
+    key, lines, clusters = embedded
+    assert _key(result.clusters) == key
+    assert _part_lines(result) == lines  # byte-identical pair JSON
+    assert result.linked_pairs == len(lines) > 0
+    written = [json.loads(x) for x in (out / "clusters.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(tuple(c["documents"]), [tuple(p) for p in c["pairs"]]) for c in written] == key
+    assert all(p.startswith(str(out / "pairs" / "part-")) for p in result.parts)
+
+
+def test_local_executor_gives_the_embedded_answer(embedded, tmp_path):
+    res = scan_paths([str(CORPUS)], LocalExecutor(), out=str(tmp_path), batch_bytes=BATCH_BYTES, partitions=3)
+    _check_same(res, embedded, tmp_path)
+    assert res.documents == len(list(iter_documents([str(CORPUS)])))
+
+
+def test_dask_scan_gives_the_embedded_answer(embedded, client, tmp_path):
+    ex = DaskExecutor(client=client)
+    assert ex.workers == 2 and ex.dashboard_link.startswith("http")
+    stages = set()
+    res = scan_paths(
+        [str(CORPUS)], ex, out=str(tmp_path), batch_bytes=BATCH_BYTES, align_chunk=8,
+        progress=lambda stage, done, total: stages.add(stage),
+    )
+    _check_same(res, embedded, tmp_path)
+    assert {"fingerprint", "candidates", "align"} <= stages
+    assert len(res.parts) > 2  # the pairs really were aligned in several steps
+    # the clusters with their full matches, for the HTML report: the embedded clusters exactly
+    full = scan_paths([str(CORPUS)], ex, batch_bytes=BATCH_BYTES, keep_matches=True, judge=True)
+    assert [c.to_dict() for c in full.clusters] == [c.to_dict() for c in embedded[2]]
+
+
+def test_dask_scan_survives_a_killed_worker(embedded, client, tmp_path):
+    ex = DaskExecutor(client=client)
+    before = client.run(os.getpid)  # {worker address: pid}
+    killed: list[int] = []
+
+    def kill_one(stage, done, total):
+        # once alignment is under way, SIGKILL the worker process holding part of the results
+        if stage == "align" and done > 0 and not killed:
+            pid = sorted(before.values())[0]
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    res = scan_paths(
+        [str(CORPUS)], ex, out=str(tmp_path), batch_bytes=BATCH_BYTES, align_chunk=2, progress=kill_one
+    )
+    assert killed, "the scan finished before a worker could be killed"
+    _check_same(res, embedded, tmp_path)
+    client.wait_for_workers(2, timeout=60)  # the nanny restarts the killed worker
+    assert killed[0] not in client.run(os.getpid).values()
+
+
+def test_fsspec_urls_are_read_and_keep_their_url_as_id(tmp_path):
+    fsspec = pytest.importorskip("fsspec")
+    fs = fsspec.filesystem("memory")
+    seeds = sorted(CORPUS.glob("seed-*.txt"))
+    for p in seeds:
+        fs.pipe(f"/unspun-test/{p.name}", p.read_bytes())
+    fs.pipe("/unspun-test/picture.png", b"\x89PNG")
+    plan = expand_inputs(["memory://unspun-test/*"])
+    assert [f.doc_id for f in plan.files] == [f"memory:///unspun-test/{p.name}" for p in seeds]
+    res = scan_paths(["memory://unspun-test/*.txt"], LocalExecutor(), out=str(tmp_path), judge=False)
+    assert [c.documents for c in res.clusters] == [tuple(f"memory:///unspun-test/{p.name}" for p in seeds)]
+
+
+def test_missing_inputs_are_reported_not_fatal(tmp_path):
+    (tmp_path / "a.txt").write_text("Some words here and there for a short document about nothing.", encoding="utf-8")
+    (tmp_path / "bad.txt").write_bytes(b"\x00\x01\x02" * 100)
+    res = scan_paths([str(tmp_path / "*.txt"), str(tmp_path / "nope-*.md")], LocalExecutor(), judge=False)
+    assert res.documents == 1
+    reasons = {s: k for s, k, _r in res.problems}
+    assert reasons[str(tmp_path / "nope-*.md")] == "no match"
+    assert str(tmp_path / "bad.txt") in reasons
+
+
+def _cli(*args, cwd=None, timeout=300):
+    return subprocess.run(
+        [sys.executable, "-m", "unspun", *args], capture_output=True, text=True, timeout=timeout, cwd=cwd
+    )
+
+
+def test_cli_scan_with_dask_writes_parts_and_clusters(tmp_path):
+    files = [str(p) for p in sorted(CORPUS.glob("seed-*.txt"))] + [str(CORPUS / "pan-02-*")]
+    out = tmp_path / "out"
+    r = _cli("scan", "--executor", "dask", "--workers", "2", "--no-judge", "--batch-mb", "0.1",
+             "--out", str(out), "--html", str(tmp_path / "report"), *files)
+    assert r.returncode == 0, r.stderr
+    assert "dask dashboard: http" in r.stderr
+    clusters = [json.loads(x) for x in (out / "clusters.jsonl").read_text().splitlines()]
+    seeds = {str(p) for p in CORPUS.glob("seed-*.txt")}
+    assert any(seeds <= set(c["documents"]) for c in clusters)
+    pairs = [json.loads(x) for p in sorted((out / "pairs").glob("part-*.jsonl")) for x in p.read_text().splitlines()]
+    assert len(pairs) == sum(len(c["pairs"]) for c in clusters) > 0
+    assert all(p["passages"] and {"a", "b", "coverage_a", "coverage_b"} <= set(p) for p in pairs)
+    assert (tmp_path / "report" / "index.html").is_file()
+    # the same files scanned by the local executor give the same clusters
+    r2 = _cli("scan", "--executor", "local", "--no-judge", "--out", str(tmp_path / "local"), *files)
+    assert r2.returncode == 0, r2.stderr
+    assert (tmp_path / "local" / "clusters.jsonl").read_text() == (out / "clusters.jsonl").read_text()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--executor", "dask", str(CORPUS)], "--out"),
+        (["--db", "x.unspun", "--out", "o", str(CORPUS)], "not both"),
+        (["--executor", "local", "--scheduler", "tcp://127.0.0.1:8786", "--out", "o", str(CORPUS)], "--scheduler needs"),
+        (["--executor", "dask", "--workers", "0", "--out", "o", str(CORPUS)], "--workers must be at least 1"),
+        (["--executor", "local", "--out", "o", "/nonexistent/unspun/*.txt"], "nothing to scan"),
+        ([], "nothing to scan"),
+    ],
+)
+def test_cli_scan_bad_arguments_say_why(args, message, tmp_path):
+    r = _cli("scan", *args, cwd=tmp_path, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.startswith("unspun: error:") and message in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_missing_dask_names_the_extra():
+    code = (
+        "import sys; sys.modules['distributed'] = None\n"
+        "from unspun.executors import DaskExecutor\n"
+        "from unspun.errors import MissingDependency\n"
+        "try:\n    DaskExecutor(workers=1)\n"
+        "except MissingDependency as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "pip install 'unspun[dask]'" in out.stdout, out.stderr
