@@ -41,7 +41,7 @@ class AlignParams:
     seed_dice: float = 0.33  # Dice overlap of the content-word sets of a seed sentence pair
     seed_semantic: float = 0.75  # embedding cosine that alone makes a seed
     semantic_min_dice: float = 0.10  # ... if the pair also shares this much vocabulary
-    ngram: int = 4  # shared content-word n-grams that make a seed
+    ngram: int = 5  # shared content-word n-grams that make a seed
     max_gap: int = 4  # sentences allowed between seeds of one passage
     summary_gap: int = 3  # sentences between seeds of a summary, on its short side (0 = no summaries)
     summary_ratio: float = 3.0  # a summarised text is at least this many times longer than its summary
@@ -54,8 +54,11 @@ class AlignParams:
     validate_cosine: float = 0.34  # tf-idf cosine two sides of a passage must reach as a whole
     min_chars: int = 150  # shorter passages are dropped (on the shorter side)
     min_seeds: int = 1
-    best_ratio: float = 0.8  # seeds weaker than this share of their sentence's best seed are dropped
+    best_ratio: float = 0.9  # seeds weaker than this share of their sentence's best seed are dropped
     trim_ratio: float = 0.6  # seeds at a passage's ends weaker than this share of its median seed are cut off
+    grow_sim: float = 0.3  # neighbouring sentences this similar to the other side join a passage (0 = off)
+    grow_rel: float = 0.5  # ... and at least this share of the passage's median seed
+    grow_steps: int = 2  # ... at most this many sentences at each end
     split_inserted: bool = True  # inserted non-prose lines (captions, credits) split a passage
     use_embeddings: bool = False  # semantic seeds; off by default: they lowered PAN plagdet (see README)
 
@@ -337,6 +340,49 @@ def _trim_weak_ends(group: list[tuple[int, int]], seeds: dict[tuple[int, int], f
     return g
 
 
+def _grow_ends(groups, sim, seeds: dict[tuple[int, int], float], p: AlignParams):
+    """Grow each passage by neighbouring sentences that resemble the other side of the passage.
+
+    Heavily reworded sentences at the edges of a reused passage often miss the
+    seed thresholds; they still share some vocabulary with the counterpart
+    region.  Sentences of other passages are never taken.
+    """
+    n_a, n_b = sim.shape
+    taken_a = {s[0] for g in groups for s in g}
+    taken_b = {s[1] for g in groups for s in g}
+    out = []
+    for g in groups:
+        g = list(g)
+        vals = sorted(seeds[x] for x in g)
+        need = max(p.grow_sim, p.grow_rel * vals[len(vals) // 2])  # a verbatim copy only grows by near-copies
+        for _ in range(p.grow_steps):
+            a_lo, a_hi = min(s[0] for s in g), max(s[0] for s in g)
+            b_lo, b_hi = min(s[1] for s in g), max(s[1] for s in g)
+            added = []
+            for i in (a_lo - 1, a_hi + 1):
+                if 0 <= i < n_a and i not in taken_a:
+                    lo, hi = max(0, b_lo - 1), min(n_b, b_hi + 2)
+                    j = lo + int(sim[i, lo:hi].argmax())
+                    if sim[i, j] >= need:
+                        added.append((i, j))
+            for j in (b_lo - 1, b_hi + 1):
+                if 0 <= j < n_b and j not in taken_b:
+                    lo, hi = max(0, a_lo - 1), min(n_a, a_hi + 2)
+                    i = lo + int(sim[lo:hi, j].argmax())
+                    if sim[i, j] >= need:
+                        added.append((i, j))
+            added = [x for x in added if x not in g]
+            if not added:
+                break
+            for x in added:
+                g.append(x)
+                seeds.setdefault(x, float(sim[x]))
+                taken_a.add(x[0])
+                taken_b.add(x[1])
+        out.append(g)
+    return out
+
+
 # --------------------------------------------------------------------------- filtering
 
 
@@ -466,16 +512,27 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
     frag_cos = {id(g): _fragment_cos(wa, wb, g) for g in groups}
     groups = _resolve_overlaps(groups, lambda g: frag_cos[id(g)] * math.log1p(len(g)))
 
+    def spans(g: list[tuple[int, int]]) -> tuple[Span, Span]:
+        return (
+            _span_of(A, min(s[0] for s in g), max(s[0] for s in g)),
+            _span_of(B, min(s[1] for s in g), max(s[1] for s in g)),
+        )
+
+    def strong_enough(g: list[tuple[int, int]]) -> bool:
+        sa, sb = spans(g)
+        if min(len(sa), len(sb)) < p.min_chars or len(g) < p.min_seeds:
+            return False
+        return len(g) > 1 or seeds[g[0]] >= p.single_seed_min
+
+    groups = [g for g in groups if strong_enough(g)]
+    if p.grow_sim > 0 and groups:
+        groups = _grow_ends(groups, (wa @ wb.T).toarray(), seeds, p)
+
     passages: list[Passage] = []
     for g in groups:
-        sa = _span_of(A, min(s[0] for s in g), max(s[0] for s in g))
-        sb = _span_of(B, min(s[1] for s in g), max(s[1] for s in g))
-        if min(len(sa), len(sb)) < p.min_chars or len(g) < p.min_seeds:
-            continue
-        c = frag_cos[id(g)]
+        sa, sb = spans(g)
+        c = _fragment_cos(wa, wb, g)
         mean_seed = sum(seeds[s] for s in g) / len(g)
-        if len(g) == 1 and mean_seed < p.single_seed_min:
-            continue
         passages.append(Passage(sa, sb, round(max(c, mean_seed), 4), _kind(c, mean_seed)))
     if summaries:
         # a whole-text summary replaces the fragments it overlaps on its short side
