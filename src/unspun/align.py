@@ -163,23 +163,36 @@ def _ngram_seeds(a: _Side, b: _Side, n: int) -> set[tuple[int, int]]:
     return seeds
 
 
-def _semantic_seeds(a: _Side, b: _Side, ba, bb, embedder, p: AlignParams) -> dict[tuple[int, int], float]:
+def _semantic_seeds(
+    a: _Side, b: _Side, ba, bb, embedder, p: AlignParams, taken: set[tuple[int, int]]
+) -> dict[tuple[int, int], float]:
+    """Sentence pairs that mean the same while sharing few words (back-translations, heavy spinning).
+
+    Only sentences without a lexical seed are considered, a pair must be each
+    other's best semantic match, and it must still share some vocabulary.  The
+    score is put on the lexical scale (the pair's tf-idf cosine, at least the
+    seed threshold) so it does not crowd out lexical seeds.
+    """
     if embedder is None or not a.sents or not b.sents:
         return {}
+    seeded_a = {i for i, _ in taken}
+    seeded_b = {j for _, j in taken}
     ea = embedder.encode([a.text[s.start : s.end] for s in a.sents])
     eb = embedder.encode([b.text[s.start : s.end] for s in b.sents])
     sim = ea @ eb.T
-    ii, jj = np.nonzero(sim >= p.seed_semantic)
-    if len(ii) == 0:
-        return {}
+    best_b = sim.argmax(axis=1)
+    best_a = sim.argmax(axis=0)
     inter = (ba @ bb.T).tocsr()
     la = np.asarray(ba.sum(axis=1)).ravel()
     lb = np.asarray(bb.sum(axis=1)).ravel()
     seeds: dict[tuple[int, int], float] = {}
-    for i, j in zip(ii.tolist(), jj.tolist()):
+    for i in range(len(a.sents)):
+        j = int(best_b[i])
+        if i in seeded_a or j in seeded_b or int(best_a[j]) != i or sim[i, j] < p.seed_semantic:
+            continue
         dice = 2.0 * inter[i, j] / max(1.0, la[i] + lb[j])
         if dice >= p.semantic_min_dice:
-            seeds[(i, j)] = float(sim[i, j])
+            seeds[(i, j)] = p.seed_cosine
     return seeds
 
 
@@ -494,8 +507,8 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
         from .embed import get_embedder
 
         emb = embedder if embedder is not None else get_embedder()
-        for k, v in _semantic_seeds(A, B, ba, bb, emb, p).items():
-            seeds[k] = max(seeds.get(k, 0.0), v)
+        seeds = _keep_best(seeds, p.best_ratio)
+        seeds.update(_semantic_seeds(A, B, ba, bb, emb, p, set(seeds)))
     seeds = _keep_best(seeds, p.best_ratio)
     if not seeds:
         return []
