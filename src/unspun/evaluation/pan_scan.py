@@ -70,7 +70,8 @@ def read_pair_lists(root: str | os.PathLike[str]) -> PairLists:
             susp, src = parts
             k = _key(f"susp/{susp}", f"src/{src}")
             ps.add(k)
-            if (root / cat / f"{Path(susp).stem}-{Path(src).stem}.xml").is_file():
+            xml = root / cat / f"{Path(susp).stem}-{Path(src).stem}.xml"
+            if xml.is_file() and 'name="plagiarism"' in xml.read_text(encoding="utf-8"):
                 cs.add(k)
         listed[cat] = frozenset(ps)
         cases[cat] = frozenset(cs)
