@@ -134,6 +134,7 @@ class Reader(threading.Thread):
         self.stop = threading.Event()
         self.answers: list[tuple[int, list[str]]] = []
         self.snapshots: list[tuple[int, int, int, int, str]] = []
+        self.stats: list[tuple[int, int]] = []
         self.errors: list[str] = []
 
     def run(self) -> None:
@@ -154,6 +155,9 @@ class Reader(threading.Thread):
                     con.close()
                 self.snapshots.append(counts)  # type: ignore[arg-type]
                 with Index(self.db, readonly=True) as ix:
+                    for _ in range(10):  # Index.stats(): its counts come from one snapshot too
+                        st = ix.stats()
+                        self.stats.append((st["documents"], st["generation"]))
                     n = len(ix)
                     found = [m.a.id for m in ix.check(self.query, judge=False)]
                 self.answers.append((n, found))
@@ -196,6 +200,8 @@ def run_trials(tmp_path: Path, n_docs: int, trials: int, seed0: int = 0) -> tupl
         assert not reader.errors, reader.errors[:3]
         for docs_n, sigs, banded, vectored, gen in reader.snapshots:
             assert docs_n == sigs == banded == vectored and docs_n % BATCH == 0 and gen == str(docs_n // BATCH)
+        for docs_n, gen in reader.stats:
+            assert gen == -(-docs_n // BATCH), (docs_n, gen)
         for n, found in reader.answers:  # the copied document is found once (and only once) it is committed
             assert found == ([target_id] if n > 3 else []), (n, found)
         reads += len(reader.answers)

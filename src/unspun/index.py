@@ -300,17 +300,30 @@ class Index:
         return _row_doc(row) if row else None
 
     def stats(self) -> dict[str, Any]:
+        """Counts, parameters and size on disk; the counts come from one snapshot (a read transaction),
+        so they agree with each other even while another process writes."""
         q = lambda sql: int(self._db.execute(sql).fetchone()[0])  # noqa: E731
         files = [self.path, Path(f"{self.path}-wal"), self._ann_path(), self._ann_meta_path()]
+        own_tx = not self._db.in_transaction
+        if own_tx:
+            self._db.execute("BEGIN")
+        try:
+            counts = {
+                "documents": q("SELECT COUNT(*) FROM documents"),
+                "characters": q("SELECT COALESCE(SUM(LENGTH(text)), 0) FROM documents"),
+                "windows": q("SELECT COALESCE(SUM(windows), 0) FROM signatures"),
+                "band_rows": q("SELECT COUNT(*) FROM bands"),
+                "vectors": q("SELECT COUNT(*) FROM vectors"),
+                "generation": self._generation(),
+            }
+        finally:
+            if own_tx:
+                self._db.execute("COMMIT")
         return {
             "path": str(self.path),
-            "documents": q("SELECT COUNT(*) FROM documents"),
-            "characters": q("SELECT COALESCE(SUM(LENGTH(text)), 0) FROM documents"),
-            "windows": q("SELECT COALESCE(SUM(windows), 0) FROM signatures"),
-            "band_rows": q("SELECT COUNT(*) FROM bands"),
-            "vectors": q("SELECT COUNT(*) FROM vectors"),
+            **{k: counts[k] for k in ("documents", "characters", "windows", "band_rows", "vectors")},
             "embedder": self._embedder_name,
-            "generation": self._generation(),
+            "generation": counts["generation"],
             "params": self.params.to_dict(),
             "bytes_on_disk": sum(p.stat().st_size for p in files if p.exists()),
         }
