@@ -303,9 +303,14 @@ def step_prepare(
     t2 = _cpu()
     emb = S.embed_batch(docs, _embedder(embedder_name))
     t3 = _cpu()
-    row_parts: list[list[tuple[int, str]]] = [[] for _ in range(band_parts)]
-    for k, d in rows:
-        row_parts[k % band_parts].append((k, d))
+    # rows travel as two numpy arrays (band key, index of the document in ``ids``): pickled lists of
+    # (int, str) tuples cost seconds per transfer and repeat every id once per band key
+    ids = [d.id for d in docs]
+    pos = {d: i for i, d in enumerate(ids)}
+    keys = np.fromiter((k for k, _d in rows), dtype=np.int64, count=len(rows))
+    owners = np.fromiter((pos[d] for _k, d in rows), dtype=np.int32, count=len(rows))
+    which = keys % band_parts
+    row_parts = [(keys[which == p], owners[which == p]) for p in range(band_parts)]
     docs_parts: list[dict[str, Document]] = [{} for _ in range(doc_parts)]
     for d in docs:
         docs_parts[stable_part(d.id, doc_parts)][d.id] = d
@@ -313,6 +318,7 @@ def step_prepare(
     vecs = np.concatenate([v for _i, _s, v in emb]).astype("<f2") if emb else np.zeros((0, 0), dtype="<f2")
     return {
         "batch": batch_no,
+        "ids": ids,
         "rows": row_parts,
         "docs": docs_parts,
         "vec_ids": vec_ids,
@@ -337,11 +343,12 @@ def step_vectors(result: dict[str, Any]) -> tuple[int, list[str], np.ndarray]:
     return result["batch"], result["vec_ids"], result["vecs"]
 
 
-def step_band_join(pair_parts: int, max_bucket: int, *row_lists: list[tuple[int, str]]) -> dict[str, Any]:
-    """The band join of one band partition: group rows by key (:func:`unspun.scan.group_rows`), emit
-    the pairs of each bucket (:func:`unspun.scan.candidate_pairs`), split by pair partition."""
+def step_band_join(pair_parts: int, max_bucket: int, *parts: tuple[list[str], tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
+    """The band join of one band partition: every batch's ``(ids, (keys, owners))`` become
+    ``(band key, doc id)`` rows, grouped by key (:func:`unspun.scan.group_rows`); the pairs of each
+    bucket (:func:`unspun.scan.candidate_pairs`) are split by pair partition."""
     t0 = _cpu()
-    rows = sorted(r for rs in row_lists for r in rs)
+    rows = sorted((k, ids[i]) for ids, (keys, owners) in parts for k, i in zip(keys.tolist(), owners.tolist()))
     pairs = S.candidate_pairs(S.group_rows(rows), max_bucket)
     parts: list[list[S.Pair]] = [[] for _ in range(pair_parts)]
     for p in pairs:
@@ -763,8 +770,9 @@ def run_scan(
 
     # 2. band join: band partition p gets every batch's rows of p (the shuffle)
     joins = []
+    ids = [ex.submit(step_pick, b, "ids", name="ids") for b in prep]
     for p in range(n_parts):
-        rows = [ex.submit(step_pick, b, "rows", p, name="rows") for b in prep]
+        rows = [ex.submit(_pair_with, i, ex.submit(step_pick, b, "rows", p, name="rows"), name="rows") for i, b in zip(ids, prep)]
         joins.append(ex.submit(step_band_join, n_parts, max_bucket, *rows, name="band-join"))
     pair_sources = list(joins)
 
@@ -856,6 +864,10 @@ def run_scan(
         sizes=sizes,
         wall=wall,
     )
+
+
+def _pair_with(a: Any, b: Any) -> tuple[Any, Any]:
+    return a, b
 
 
 def _prepare_meta(result: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,146 @@
+"""The corpus scan on Dask against the embedded scan, on generated articles with known copies.
+
+    .venv/bin/python benchmarks/dask_scan.py [--n 100000] [--workers 1,2] [--vectors] [--no-judge]
+
+In one run: the embedded path (``Index.add`` + ``Index.scan``), then the Dask scan
+(``unspun.executors.run_scan`` on a LocalCluster of 1, then 2 worker processes of one
+thread each; cluster start-up is not timed, the workers are warmed with one tiny scan).
+Prints docs/s for each, the 1 → 2 worker scaling ratio, recall of the known copies
+(a copy counts when it is linked to its original), whether the Dask answer is the
+embedded answer, and the measured per-document costs used by ``docs/scaling.md``:
+CPU-seconds per stage, bytes per signature, per band row, per vector, band-join
+shuffle size.  Last, the per-core comparison with text-dedup's published Spark
+figure for MinHash deduplication alone.
+
+Passage vectors (ANN candidates) are off by default here: the generated text is
+pseudo-words, which the static embedder maps to near-identical vectors, so ANN
+would make a candidate of almost every pair (300 documents: 10,555 ANN candidate
+pairs for 40 real ones) — a property of the generator, not of news text.  Use
+``--vectors`` to time it anyway; the example corpus measures the embedding cost.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synth import make_corpus  # noqa: E402
+
+from unspun.executors import DaskExecutor, document_batches, match_line, run_scan  # noqa: E402
+from unspun.fingerprint import DEFAULT_PARAMS  # noqa: E402
+from unspun.index import Index  # noqa: E402
+
+TEXT_DEDUP_DOCS_PER_CORE_S = 42_000_000 / (40 * 60) / 160  # ≈ 109: 42M docs, < 40 min, 160 cores (MinHash dedup only)
+
+
+def recall(clusters, copies) -> tuple[float, int]:
+    linked = {(m.a.id, m.b.id) for c in clusters for m in c.matches}
+    found = sum(1 for c, o, _s in copies if (min(c, o), max(c, o)) in linked)
+    return found / max(1, len(copies)), found
+
+
+def lines(clusters) -> list[str]:
+    return sorted(match_line(m) for c in clusters for m in c.matches)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=100_000, help="generated documents (default 100000)")
+    ap.add_argument("--workers", default="1,2", help="Dask worker counts to time (default 1,2)")
+    ap.add_argument("--batch", type=int, default=1000, help="documents per prepare step (default 1000)")
+    ap.add_argument("--vectors", action="store_true", help="passage embeddings and ANN candidates (see above)")
+    ap.add_argument("--no-judge", action="store_true", help="align only (no provenance and distortions)")
+    ap.add_argument("--skip-embedded", action="store_true")
+    args = ap.parse_args()
+    embedder = "auto" if args.vectors else None
+    judge = not args.no_judge
+
+    t = time.perf_counter()
+    docs, copies = make_corpus(args.n)
+    chars = sum(len(d.text) for d in docs)
+    print(f"# .venv/bin/python benchmarks/dask_scan.py --n {args.n} --workers {args.workers}"
+          f"{' --vectors' if args.vectors else ''}{' --no-judge' if args.no_judge else ''}")
+    print(f"# {platform.node()} ({os.cpu_count()} cores, shared with other jobs: figures are noisy), python {platform.python_version()}")
+    print(f"{len(docs)} documents ({chars / len(docs):.0f} chars on average), {len(copies)} known copies; "
+          f"generated in {time.perf_counter() - t:.0f} s; vectors: {'no' if embedder is None else 'yes'}, judge: {'yes' if judge else 'no'}")
+
+    results = {}
+    emb_clusters = None
+    if not args.skip_embedded:
+        with tempfile.TemporaryDirectory() as tmp:
+            t = time.perf_counter()
+            with Index(Path(tmp) / "bench.unspun", embedder=embedder) as ix:
+                ix.add(docs)
+                t_add = time.perf_counter() - t
+                emb_clusters = list(ix.scan(judge=judge))
+            wall = time.perf_counter() - t
+        r, found = recall(emb_clusters, copies)
+        results["embedded"] = wall
+        print(f"embedded   Index.add + Index.scan: {wall:7.1f} s ({t_add:.1f} s add) {len(docs) / wall:7.1f} docs/s  "
+              f"recall {r:.1%} ({found}/{len(copies)}), {sum(len(c.matches) for c in emb_clusters)} linked pairs")
+
+    batches = document_batches(docs, args.batch)
+    last = None
+    for n in [int(x) for x in args.workers.split(",") if x.strip()]:
+        with DaskExecutor(workers=n) as ex:
+            run_scan(document_batches(docs[:50], 50), ex, embedder=embedder, judge=judge)  # warm the workers
+            t = time.perf_counter()
+            res = run_scan(batches, ex, embedder=embedder, judge=judge)
+            wall = time.perf_counter() - t
+        results[f"dask{n}"] = wall
+        r, found = recall(res.clusters, copies)
+        same = "" if emb_clusters is None else (
+            "  = embedded" if [c.documents for c in res.clusters] == [c.documents for c in emb_clusters]
+            and sorted((m.a.id, m.b.id) for c in res.clusters for m in c.matches)
+            == sorted((m.a.id, m.b.id) for c in emb_clusters for m in c.matches) else "  DIFFERS from embedded"
+        )
+        stages = ", ".join(f"{k} {v:.0f} s" for k, v in res.wall.items())
+        print(f"dask x{n:<3} run_scan:                {wall:7.1f} s              {len(docs) / wall:7.1f} docs/s  "
+              f"recall {r:.1%} ({found}/{len(copies)}), {res.linked_pairs} linked pairs{same}  [{stages}]")
+        last = res
+    if "dask1" in results and "dask2" in results:
+        print(f"scaling 1 -> 2 workers: {results['dask1'] / results['dask2']:.2f}x (target >= 1.7x)")
+
+    if last is not None:
+        res = last
+        nd = res.documents
+        cpu = res.cpu
+        total = sum(cpu.values())
+        print()
+        print(f"per-document costs (CPU-seconds summed over the workers' steps, {nd} documents, {res.candidate_pairs} candidate pairs):")
+        for k, v in cpu.items():
+            print(f"  {k:12s} {v:8.1f} s  {1000 * v / nd:8.3f} ms/doc" + (
+                f"  {1000 * v / max(1, res.candidate_pairs):8.2f} ms/pair" if k == "align" else ""))
+        print(f"  {'total':12s} {total:8.1f} s  {1000 * total / nd:8.3f} ms/doc")
+        s = res.sizes
+        sig_bytes = s["windows"] * DEFAULT_PARAMS.num_perm * 4
+        sample = [(k, d) for k, d in [(123456789012345, "doc0012345")] * 1000]
+        row_bytes = len(pickle.dumps(sample, protocol=5)) / 1000
+        vec_bytes = s["vectors"] * s["vector_dim"] * 2
+        print("sizes:")
+        print(f"  windows/doc {s['windows'] / nd:.1f}; signature bytes/doc {sig_bytes / nd:.0f} "
+              f"({DEFAULT_PARAMS.num_perm} x uint32 per window)")
+        print(f"  band rows/doc {s['band_rows'] / nd:.1f}; shuffle of the band join: {s['band_rows']} rows x "
+              f"~{row_bytes:.0f} B pickled = {s['band_rows'] * row_bytes / 1e6:.1f} MB ({s['band_rows'] * row_bytes / nd:.0f} B/doc)")
+        print(f"  vectors/doc {s['vectors'] / nd:.2f} x {s['vector_dim']} float16 = {vec_bytes / nd:.0f} B/doc")
+        print(f"  candidate pairs/doc {res.candidate_pairs / nd:.3f} (band join {s['band_join_pairs']}, ANN {s['ann_pairs']} before dedupe)")
+        print(f"  text chars/doc {s['chars'] / nd:.0f}")
+        cand_cpu = cpu["load"] + cpu["fingerprint"] + cpu["band_join"]
+        print()
+        print(f"text-dedup (Spark, MinHash dedup only): ~{TEXT_DEDUP_DOCS_PER_CORE_S:.0f} docs/s per core")
+        print(f"unspun, MinHash candidates only (load + fingerprint + band join): {nd / cand_cpu:.0f} docs/s per core")
+        print(f"unspun, full scan (+ embeddings, ANN, align{' + judge' if judge else ''}): {nd / total:.0f} docs/s per core")
+        print(f"  share of the CPU spent aligning{' and judging' if judge else ''}: {cpu['align'] / total:.0%}; "
+              f"embeddings + ANN: {(cpu['embed'] + cpu['ann']) / total:.0%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
