@@ -103,8 +103,6 @@ class StaticEmbedder:
 
     name = "static"
 
-    #: most token rows gathered at once (bounds the temporary matrix to ~32 MB)
-    token_budget = 32768
     #: distinct words memoised before the memo is emptied
     max_cached_words = 200_000
 
@@ -128,74 +126,75 @@ class StaticEmbedder:
         self._normalize = self._tok.normalizer.normalize_str
         self._pre_tokenize = self._tok.pre_tokenizer.pre_tokenize_str
         self._word_ids: dict[str, list[int]] = {}  # memo of a pure function: word -> WordPiece ids
-        # one extra zero row: the padding index
-        self._emb = np.zeros((vocab + 1, self.dim), dtype=np.float32)
-        self._emb[:vocab] = emb
-        self._pad = vocab
+        self._emb = np.asarray(emb, dtype=np.float32)
+        self._reset_word_cache()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Sum of the token vectors of each text, normalised.
+
+        Each distinct word's token vectors are summed once and memoised, so a
+        text costs one gather-and-add per word.  A text's vector is computed
+        from its own words in order only, so it does not depend on the other
+        texts in the call.
+        """
         texts = _check_texts(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        seqs = [self._token_ids(t) for t in texts]
-        # Texts of similar length are summed together as one padded (group, length, dim) block.
-        # Padding adds exact zeros after a text's own rows, so a text's vector does not depend
-        # on the other texts in the call.
-        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
-        group: list[int] = []
-        for i in order:
-            n = len(seqs[i])
-            if n == 0:
-                continue
-            if n > self.token_budget:
-                out[i] = self._sum_long(seqs[i])
-                continue
-            if group and (len(group) + 1) * n > self.token_budget:
-                self._sum_group(seqs, group, out)
-                group = []
-            group.append(i)
-        if group:
-            self._sum_group(seqs, group, out)
+        for i, t in enumerate(texts):
+            rows = self._word_rows(t)
+            if rows:
+                out[i] = self._word_vecs[rows].sum(axis=0)
         return _normalise(out)
 
-    def _token_ids(self, text: str) -> list[int]:
-        """WordPiece ids of ``text``, as the tokenizer gives them, with a per-word cache.
+    def _words(self, text: str) -> list[str]:
+        """The words the tokenizer would word-piece: ASCII text by two regexes that do what
+        BertNormalizer and BertPreTokenizer do to ASCII; other text by the tokenizer's own steps."""
+        if text.isascii():
+            return _ASCII_WORD.findall(_ASCII_CONTROL.sub("", text).lower())
+        return [w for w, _ in self._pre_tokenize(self._normalize(text))]
 
-        ASCII text is normalised and split by two regexes that do what BertNormalizer
-        and BertPreTokenizer do to ASCII; other text goes through the tokenizer's own
-        normaliser and pre-tokenizer. Each distinct word is word-pieced once, then
-        memoised (several times less CPU than ``encode_batch``).
-        """
+    def _word_rows(self, text: str) -> list[int]:
+        """Rows of the memoised word-vector matrix for the words of ``text``."""
+        index = self._word_index
+        if len(index) > self.max_cached_words:
+            self._reset_word_cache()
+            index = self._word_index
+        words = self._words(text)
+        rows = list(map(index.get, words))
+        if None in rows:
+            for w in dict.fromkeys(w for r, w in zip(rows, words) if r is None):
+                self._add_word(w)
+            rows = [index[w] for w in words]
+        return rows
+
+    def _add_word(self, w: str) -> int:
+        ids = self._tok.encode(w, add_special_tokens=False).ids
+        r = len(self._word_index)
+        if r == len(self._word_vecs):
+            grown = np.zeros((2 * len(self._word_vecs), self.dim), dtype=np.float32)
+            grown[:r] = self._word_vecs
+            self._word_vecs = grown
+        self._word_vecs[r] = self._emb[ids].sum(axis=0) if ids else 0.0
+        self._word_index[w] = r
+        return r
+
+    def _reset_word_cache(self) -> None:
+        self._word_index: dict[str, int] = {}
+        self._word_vecs = np.zeros((4096, self.dim), dtype=np.float32)
+
+    def _token_ids(self, text: str) -> list[int]:
+        """WordPiece ids of ``text``, as the tokenizer gives them (word by word, memoised)."""
         cache = self._word_ids
         if len(cache) > self.max_cached_words:
             cache.clear()
-        if text.isascii():
-            # what BertNormalizer does to ASCII: lowercase, drop control characters
-            words = _ASCII_WORD.findall(_ASCII_CONTROL.sub("", text).lower())
-        else:
-            words = [w for w, _ in self._pre_tokenize(self._normalize(text))]
         ids: list[int] = []
-        for w in words:
+        for w in self._words(text):
             v = cache.get(w)
             if v is None:
                 v = cache[w] = self._tok.encode(w, add_special_tokens=False).ids
             ids += v
         return ids
-
-    def _sum_group(self, seqs: list[list[int]], group: list[int], out: np.ndarray) -> None:
-        width = len(seqs[group[-1]])  # group is sorted by length
-        idx = np.full((len(group), width), self._pad, dtype=np.int64)
-        for r, i in enumerate(group):
-            idx[r, : len(seqs[i])] = seqs[i]
-        out[group] = self._emb[idx].sum(axis=1)
-
-    def _sum_long(self, seq: list[int]) -> np.ndarray:
-        ids = np.asarray(seq, dtype=np.int64)
-        acc = np.zeros(self.dim, dtype=np.float32)
-        for s in range(0, len(ids), self.token_budget):
-            acc += self._emb[ids[s : s + self.token_budget]].sum(axis=0)
-        return acc
 
 
 class MiniLMOnnxEmbedder:

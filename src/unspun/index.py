@@ -21,8 +21,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -35,8 +34,6 @@ from .scan import (
     ANN_THRESHOLD,
     MAX_BUCKET,
     MIN_HITS,
-    PASSAGE_CHARS,
-    DocRecord,
     align_one,
     align_pairs,
     ann_build,
@@ -336,6 +333,7 @@ class Index:
         *,
         batch_size: int = DEFAULT_BATCH,
         progress: Callable[[AddResult], None] | None = None,
+        workers: int | None = None,
     ) -> AddResult:
         """Add documents in batches of ``batch_size``, one transaction per batch.
 
@@ -344,27 +342,47 @@ class Index:
         replaces the old entry everywhere (text, signatures, bands, vectors).
         Documents without a single word are skipped with their reason.
         ``progress`` is called with the running totals after every batch.
+
+        With ``workers`` > 1 (default: ``UNSPUN_WORKERS``, else 1), signatures
+        and vectors of the next batch are computed by that many processes while
+        this one is written; they are pure functions of the text, so the index
+        is the same whatever the number of workers.  Worker processes are
+        spawned, so a script that uses them needs the usual
+        ``if __name__ == "__main__":`` guard.
         """
         if batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, not {batch_size}")
+        derive = _Deriver(self, _worker_count(workers))
         total = AddResult()
-        batch: list[Document] = []
-        for d in docs:
-            if not isinstance(d, Document):
-                raise InputError(f"Index.add expects Document objects, got {type(d).__name__}")
-            batch.append(d)
-            if len(batch) >= batch_size:
-                total = total + self._add_batch(batch)
-                batch = []
-                if progress:
-                    progress(total)
-        if batch:
-            total = total + self._add_batch(batch)
+        pending: list[tuple[list[Document], Any]] = []
+
+        def write_oldest() -> None:
+            nonlocal total
+            batch, derived = pending.pop(0)
+            total = total + self._add_batch(batch, derived.result() if derived is not None else None)
             if progress:
                 progress(total)
+
+        try:
+            batch: list[Document] = []
+            for d in docs:
+                if not isinstance(d, Document):
+                    raise InputError(f"Index.add expects Document objects, got {type(d).__name__}")
+                batch.append(d)
+                if len(batch) >= batch_size:
+                    pending.append((batch, derive.submit(batch)))
+                    batch = []
+                    if len(pending) > 1:
+                        write_oldest()
+            if batch:
+                pending.append((batch, derive.submit(batch)))
+            while pending:
+                write_oldest()
+        finally:
+            derive.close()
         return total
 
-    def _add_batch(self, batch: list[Document]) -> AddResult:
+    def _add_batch(self, batch: list[Document], derived: dict[str, tuple] | None = None) -> AddResult:
         latest: dict[str, Document] = {}
         skipped: list[tuple[str, str]] = []
         for d in batch:  # the last of several versions of an id in one batch wins
@@ -392,8 +410,12 @@ class Index:
             else:
                 unchanged += 1
         work = new + changed
-        records = fingerprint_batch(work, self.params)
-        vectors = self._embed(work)
+        derived = derived or {}
+        missing = [d for d in work if d.id not in derived or derived[d.id][0].content_hash != hashes[d.id]]
+        if missing:
+            derived = {**derived, **_derive(missing, self.params, self._embedder)}
+        records = [derived[d.id][0] for d in work]
+        vectors = [derived[d.id][1] for d in work if derived[d.id][1] is not None]
         with self._tx() as db:
             if changed:
                 self._delete_derived(db, [existing[d.id][0] for d in changed])
@@ -425,14 +447,12 @@ class Index:
                     "INSERT OR IGNORE INTO bands(key, docno) VALUES (?, ?)",
                     zip(keys[order].tolist(), owners[order].tolist()),
                 )
-            new_vecs: list[tuple[int, np.ndarray]] = []
-            for doc_id, spans, vecs in vectors:
-                for (s, e), v in zip(spans, vecs):
-                    cur = db.execute(
-                        "INSERT INTO vectors(docno, start, end, data) VALUES (?, ?, ?, ?)",
-                        (docnos[doc_id], s, e, v.astype("<f2").tobytes()),
-                    )
-                    new_vecs.append((int(cur.lastrowid), v))
+            new_vecs = [
+                (docnos[doc_id], s, e, v.astype("<f2").tobytes())
+                for doc_id, spans, vecs in vectors
+                for (s, e), v in zip(spans, vecs)
+            ]
+            db.executemany("INSERT INTO vectors(docno, start, end, data) VALUES (?, ?, ?, ?)", new_vecs)
             if work or meta_only:
                 self._bump_generation()
         if self._ann is not None and (changed or new_vecs):
@@ -480,9 +500,6 @@ class Index:
         return True
 
     # ------------------------------------------------------------------ vectors
-
-    def _embed(self, docs: list[Document]) -> list[tuple[str, list[tuple[int, int]], np.ndarray]]:
-        return embed_batch(docs, self._embedder)
 
     def _ann_path(self) -> Path:
         return Path(f"{self.path}.usearch")
@@ -639,3 +656,124 @@ class Index:
 def _chunks(xs: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(xs), n):
         yield xs[i : i + n]
+
+
+# --------------------------------------------------------------------------- parallel derivation
+
+#: a batch with fewer documents to derive than this is derived in-process (a pool costs a start-up)
+MIN_PARALLEL = 200
+
+
+def _worker_count(workers: int | None) -> int:
+    if workers is None:
+        env = os.environ.get("UNSPUN_WORKERS")
+        if env:
+            try:
+                workers = int(env)
+            except ValueError:
+                raise ConfigError(f"UNSPUN_WORKERS must be a whole number, not {env!r}") from None
+        else:
+            workers = 1
+    if workers < 1:
+        raise ConfigError(f"workers must be at least 1, not {workers}")
+    return workers
+
+
+def _derive(docs: list[Document], params: FingerprintParams, embedder: Any) -> dict[str, tuple]:
+    """Signatures, band keys and passage vectors of documents: ``{id: (DocRecord, vectors or None)}``."""
+    records = fingerprint_batch(docs, params)
+    vectors = {v[0]: v for v in embed_batch(docs, embedder)} if embedder is not None else {}
+    return {r.id: (r, vectors.get(r.id)) for r in records}
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker set-up: exit when the writer process dies (even by SIGKILL), never linger as an orphan."""
+    import signal
+    import threading
+    import time
+
+    try:  # Linux: the kernel delivers SIGKILL to this worker when its parent dies
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:  # elsewhere (and as a fallback): poll for re-parenting
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="unspun-parent-watch").start()
+
+
+def _derive_named(docs: list[Document], params: FingerprintParams, embedder_name: str) -> dict[str, tuple]:
+    """:func:`_derive` in a worker process, with the embedder loaded there by name."""
+    from .embed import get_embedder
+
+    return _derive(docs, params, None if embedder_name == "none" else get_embedder(embedder_name))
+
+
+class _Done:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def result(self) -> Any:
+        return self.value
+
+
+class _Deriver:
+    """Derives batches ahead of the writer in a process pool, or in-process when that is not worth it."""
+
+    def __init__(self, index: "Index", workers: int) -> None:
+        self.index = index
+        self.workers = workers
+        self.pool: Any = None
+        self.named = index._embedder is None or _is_registered(index._embedder_name)
+
+    def submit(self, batch: list[Document]) -> Any:
+        ix = self.index
+        hashes = {d.id: content_hash(d.text) for d in batch if d.id and d.text and not d.text.isspace()}
+        known = ix._lookup(list(hashes))
+        todo = list({d.id: d for d in batch if d.id in hashes and (known.get(d.id) or (None, None))[1] != hashes[d.id]}.values())
+        if self.workers < 2 or len(todo) < MIN_PARALLEL or not self.named:
+            return None  # derived at write time, in this process
+        if self.pool is None:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn, not fork: forking a process that runs thread pools (tokenizers, BLAS) can deadlock.
+            # Like any spawning library, this needs the caller's script guarded by `if __name__ == "__main__":`.
+            self.pool = ProcessPoolExecutor(
+                self.workers, mp_context=mp.get_context("spawn"), initializer=_die_with_parent, initargs=(os.getpid(),)
+            )
+        size = -(-len(todo) // self.workers)
+        futures = [
+            self.pool.submit(_derive_named, todo[i : i + size], ix.params, ix._embedder_name)
+            for i in range(0, len(todo), size)
+        ]
+        return _Merged(futures)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+class _Merged:
+    def __init__(self, futures: list[Any]) -> None:
+        self.futures = futures
+
+    def result(self) -> dict[str, tuple]:
+        out: dict[str, tuple] = {}
+        for f in self.futures:
+            out.update(f.result())
+        return out
+
+
+def _is_registered(name: str) -> bool:
+    from .embed import EMBEDDERS
+
+    return name in EMBEDDERS

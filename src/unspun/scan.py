@@ -16,6 +16,8 @@ pickle, and they sort.  Importing this module does not import SQLite.
 """
 from __future__ import annotations
 
+import re
+
 import hashlib
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -23,7 +25,6 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from .fingerprint import DEFAULT_PARAMS, FingerprintParams, band_keys, fingerprint
-from .text import sentences
 from .types import Cluster, Document, Match
 
 #: Band buckets holding more documents than this are boilerplate (licence text, a wire-service footer)
@@ -106,18 +107,36 @@ def candidate_pairs(groups: Iterable[tuple[int, Sequence[str]]], max_bucket: int
     return out
 
 
+_BREAK = re.compile(r"""[.!?…]+["'”’)\]]*\s+|\n\s*\n""")
+
+
 def passages_for_vectors(text: str, max_chars: int = PASSAGE_CHARS) -> list[tuple[int, int]]:
-    """Character ranges of the passages that are embedded: consecutive sentences up to ``max_chars``."""
+    """Character ranges of the passages that are embedded: runs of sentences up to ``max_chars``.
+
+    Sentences are cut at end punctuation followed by space and at blank lines (a
+    cheaper cut than :func:`unspun.text.sentences`; vectors only need rough passages).
+    """
     out: list[tuple[int, int]] = []
-    cur: tuple[int, int] | None = None
-    for s in sentences(text):
-        if cur is not None and s.end - cur[0] > max_chars:
-            out.append(cur)
-            cur = None
-        cur = (s.start, s.end) if cur is None else (cur[0], s.end)
-    if cur is not None:
-        out.append(cur)
-    return out
+    start = 0
+    last = 0
+    for m in _BREAK.finditer(text):
+        if m.end() - start > max_chars and last > start:
+            out.append((start, last))
+            start = last
+        last = m.end()
+    if len(text) - start > max_chars and last > start:
+        out.append((start, last))
+        start = last
+    out.append((start, len(text)))
+    trimmed = []
+    for s, e in out:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            trimmed.append((s, e))
+    return trimmed
 
 
 def embed_batch(docs: Sequence[Document], embedder: Any) -> list[tuple[str, list[tuple[int, int]], np.ndarray]]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -20,6 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--text-field", default="text", metavar="F", help="JSONL field holding the text (default: text)")
     add.add_argument("--id-field", default="id", metavar="F", help="JSONL field holding the id (default: id)")
     add.add_argument("--batch-size", type=int, default=1000, metavar="N", help="documents per transaction (default: 1000)")
+    add.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes that fingerprint and embed ahead of the writer (default: UNSPUN_WORKERS, else every core)",
+    )
     add.add_argument("--no-vectors", action="store_true", help="create the index without passage embeddings (faster; "
                      "paraphrases that share few words are then missed)")
     add.set_defaults(func=run_add)
@@ -78,7 +86,7 @@ def run_add(args: argparse.Namespace) -> int:
     t = time.perf_counter()
     try:
         with Index(args.db, embedder=embedder) as index:
-            result = index.add(docs, batch_size=args.batch_size, progress=progress)
+            result = index.add(docs, batch_size=args.batch_size, progress=progress, workers=_workers(args.workers))
     finally:
         progress.close()
     dt = time.perf_counter() - t
@@ -122,3 +130,10 @@ def run_stats(args: argparse.Namespace) -> int:
     for k, v in s.items():
         print(f"{k:14} {v}")
     return 0
+
+
+def _workers(n: int | None) -> int | None:
+    """The CLI uses every core unless told otherwise (the library defaults to one process)."""
+    if n is not None or os.environ.get("UNSPUN_WORKERS"):
+        return n
+    return os.cpu_count() or 1
