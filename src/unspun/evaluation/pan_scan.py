@@ -136,27 +136,59 @@ def pan_scan(
     db: str | os.PathLike[str] | None = None,
     min_coverage: float = 0.0,
     progress: Callable[[str], None] | None = None,
+    workers: int | None = None,
 ) -> PanScanResult:
-    """Index every document of the PAN corpus at ``root`` (in ``db``, a temporary file by default), scan, and
-    compare the linked pairs with the PAN lists."""
+    """Index every document of the PAN corpus at ``root`` (in ``db``, a temporary file by default), align
+    every candidate pair (without the judge: linking does not depend on it) on ``workers`` processes
+    (default: every core), and compare the linked pairs with the PAN lists."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     from ..index import Index
 
     lists = read_pair_lists(root)
     seconds: dict[str, float] = {}
+    workers = workers or os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="unspun-pan-scan-") as tmp:
         path = Path(db) if db else Path(tmp) / "pan.unspun"
         with Index(path) as index:
             t = time.perf_counter()
-            index.add(iter_pan_documents(root))
+            index.add(iter_pan_documents(root), workers=workers)
             seconds["index"] = time.perf_counter() - t
             t = time.perf_counter()
-            linked: set[tuple[str, str]] = set()
-            for cluster in index.scan(min_coverage=min_coverage, progress=progress):
-                for m in cluster.matches:
-                    linked.add(_key(m.a.id, m.b.id))
-            seconds["scan"] = time.perf_counter() - t
+            pairs = index.candidate_pairs()
+            seconds["candidates"] = time.perf_counter() - t
             n = len(index)
+        if progress:
+            progress(f"{len(pairs)} candidate pairs to align on {workers} processes")
+        t = time.perf_counter()
+        linked: set[tuple[str, str]] = set()
+        chunks = [pairs[i : i + 200] for i in range(0, len(pairs), 200)]
+        spawn = multiprocessing.get_context("spawn")  # fork could deadlock on the parent's thread pools
+        with ProcessPoolExecutor(workers, mp_context=spawn, initializer=_open_index, initargs=(str(path),)) as pool:
+            for k, found in enumerate(pool.map(_link_chunk, chunks, [min_coverage] * len(chunks)), 1):
+                linked.update(found)
+                if progress and (k % 10 == 0 or k == len(chunks)):
+                    progress(f"aligned {min(k * 200, len(pairs))}/{len(pairs)} pairs, {len(linked)} linked")
+        seconds["align"] = time.perf_counter() - t
     return PanScanResult(n, linked, lists, seconds)
+
+
+_WORKER: dict[str, object] = {}  # the index opened once in each worker process (set by _open_index)
+
+
+def _open_index(path: str) -> None:
+    from ..index import Index
+
+    _WORKER["index"] = Index(path, readonly=True)
+
+
+def _link_chunk(pairs: list, min_coverage: float) -> list[tuple[str, str]]:
+    from ..scan import align_pairs
+
+    index = _WORKER["index"]
+    matches = align_pairs(pairs, index.get, judge=False)  # type: ignore[attr-defined]
+    return [_key(m.a.id, m.b.id) for m in matches if m.score >= min_coverage]
 
 
 def pan_candidates(root: str | os.PathLike[str], *, db: str | os.PathLike[str] | None = None) -> PanScanResult:
