@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import platform
 import sys
 import tempfile
@@ -38,6 +37,12 @@ from unspun.fingerprint import DEFAULT_PARAMS  # noqa: E402
 from unspun.index import Index  # noqa: E402
 
 TEXT_DEDUP_DOCS_PER_CORE_S = 42_000_000 / (40 * 60) / 160  # ≈ 109: 42M docs, < 40 min, 160 cores (MinHash dedup only)
+
+
+def _rss() -> int:
+    import psutil
+
+    return psutil.Process().memory_info().rss
 
 
 def recall(clusters, copies) -> tuple[float, int]:
@@ -58,9 +63,14 @@ def main() -> int:
     ap.add_argument("--vectors", action="store_true", help="passage embeddings and ANN candidates (see above)")
     ap.add_argument("--no-judge", action="store_true", help="align only (no provenance and distortions)")
     ap.add_argument("--skip-embedded", action="store_true")
+    ap.add_argument("--real", metavar="PATH", nargs="+",
+                    help="instead: candidate-generation costs with passage vectors on real text (e.g. "
+                         "../shared/data/pan13-train/src ../shared/data/pan13-train/susp), in this process")
     args = ap.parse_args()
     embedder = "auto" if args.vectors else None
     judge = not args.no_judge
+    if args.real:
+        return real_costs(args.real)
 
     t = time.perf_counter()
     docs, copies = make_corpus(args.n)
@@ -94,6 +104,7 @@ def main() -> int:
             t = time.perf_counter()
             res = run_scan(batches, ex, embedder=embedder, judge=judge)
             wall = time.perf_counter() - t
+            rss = ex.client.run(_rss)
         results[f"dask{n}"] = wall
         r, found = recall(res.clusters, copies)
         same = "" if emb_clusters is None else (
@@ -102,8 +113,11 @@ def main() -> int:
             == sorted((m.a.id, m.b.id) for c in emb_clusters for m in c.matches) else "  DIFFERS from embedded"
         )
         stages = ", ".join(f"{k} {v:.0f} s" for k, v in res.wall.items())
+        busy = sum(res.cpu.values()) / (wall * n)
         print(f"dask x{n:<3} run_scan:                {wall:7.1f} s              {len(docs) / wall:7.1f} docs/s  "
               f"recall {r:.1%} ({found}/{len(copies)}), {res.linked_pairs} linked pairs{same}  [{stages}]")
+        print(f"           step CPU / (wall x workers) = {busy:.0%} (CPU the workers got); "
+              f"worker RSS after the scan: max {max(rss.values()) / 2**20:.0f} MB")
         last = res
     if "dask1" in results and "dask2" in results:
         print(f"scaling 1 -> 2 workers: {results['dask1'] / results['dask2']:.2f}x (target >= 1.7x)")
@@ -121,14 +135,13 @@ def main() -> int:
         print(f"  {'total':12s} {total:8.1f} s  {1000 * total / nd:8.3f} ms/doc")
         s = res.sizes
         sig_bytes = s["windows"] * DEFAULT_PARAMS.num_perm * 4
-        sample = [(k, d) for k, d in [(123456789012345, "doc0012345")] * 1000]
-        row_bytes = len(pickle.dumps(sample, protocol=5)) / 1000
+        row_bytes = 12  # a band row travels as an int64 key + an int32 index into its batch's id list
         vec_bytes = s["vectors"] * s["vector_dim"] * 2
         print("sizes:")
         print(f"  windows/doc {s['windows'] / nd:.1f}; signature bytes/doc {sig_bytes / nd:.0f} "
               f"({DEFAULT_PARAMS.num_perm} x uint32 per window)")
         print(f"  band rows/doc {s['band_rows'] / nd:.1f}; shuffle of the band join: {s['band_rows']} rows x "
-              f"~{row_bytes:.0f} B pickled = {s['band_rows'] * row_bytes / 1e6:.1f} MB ({s['band_rows'] * row_bytes / nd:.0f} B/doc)")
+              f"{row_bytes} B (int64 key + int32 doc index) = {s['band_rows'] * row_bytes / 1e6:.1f} MB ({s['band_rows'] * row_bytes / nd:.0f} B/doc)")
         print(f"  vectors/doc {s['vectors'] / nd:.2f} x {s['vector_dim']} float16 = {vec_bytes / nd:.0f} B/doc")
         print(f"  candidate pairs/doc {res.candidate_pairs / nd:.3f} (band join {s['band_join_pairs']}, ANN {s['ann_pairs']} before dedupe)")
         print(f"  text chars/doc {s['chars'] / nd:.0f}")
@@ -139,6 +152,31 @@ def main() -> int:
         print(f"unspun, full scan (+ embeddings, ANN, align{' + judge' if judge else ''}): {nd / total:.0f} docs/s per core")
         print(f"  share of the CPU spent aligning{' and judging' if judge else ''}: {cpu['align'] / total:.0%}; "
               f"embeddings + ANN: {(cpu['embed'] + cpu['ann']) / total:.0%}")
+    return 0
+
+
+def real_costs(paths: list[str]) -> int:
+    """Fingerprint, embed and find candidates (band join + ANN) on real text, without aligning."""
+    from unspun.executors import LocalExecutor, scan_paths
+
+    print(f"# .venv/bin/python benchmarks/dask_scan.py --real {' '.join(paths)}")
+    print(f"# {platform.node()} ({os.cpu_count()} cores, shared with other jobs), python {platform.python_version()}")
+    t = time.perf_counter()
+    res = scan_paths(paths, LocalExecutor(), embedder="auto", align=False)
+    wall = time.perf_counter() - t
+    nd = res.documents
+    s = res.sizes
+    print(f"{nd} documents, {s['chars'] / nd:.0f} chars/doc, candidate generation with vectors in {wall:.1f} s "
+          f"({nd / wall:.0f} docs/s, one process)")
+    for k, v in res.cpu.items():
+        if k != "align":
+            print(f"  {k:12s} {v:8.2f} s  {1000 * v / nd:8.3f} ms/doc")
+    print(f"  windows/doc {s['windows'] / nd:.1f}, band rows/doc {s['band_rows'] / nd:.1f}, "
+          f"vectors/doc {s['vectors'] / nd:.2f} x {s['vector_dim']} float16 = {s['vectors'] * s['vector_dim'] * 2 / nd:.0f} B/doc")
+    print(f"  ANN per vector (one usearch shard of {s['vectors']} vectors: build + search of 9 neighbours): "
+          f"{1000 * res.cpu['ann'] / max(1, s['vectors']):.3f} ms")
+    print(f"  candidate pairs: {res.candidate_pairs} = {res.candidate_pairs / nd:.2f}/doc "
+          f"(band join {s['band_join_pairs']}, ANN {s['ann_pairs']} before dedupe)")
     return 0
 
 

@@ -10,9 +10,13 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from unspun.executors import DaskExecutor, LocalExecutor, expand_inputs, match_line, scan_paths
+from unspun.executors import DaskExecutor, LocalExecutor, expand_inputs, match_line, scan_paths, step_band_join
+from unspun.scan import candidate_pairs, group_rows
 from unspun.index import Index
 from unspun.ingest import iter_documents
 
@@ -72,6 +76,36 @@ def test_local_executor_gives_the_embedded_answer(embedded, tmp_path):
     res = scan_paths([str(CORPUS)], LocalExecutor(), out=str(tmp_path), batch_bytes=BATCH_BYTES, partitions=3)
     _check_same(res, embedded, tmp_path)
     assert res.documents == len(list(iter_documents([str(CORPUS)])))
+
+
+def test_sharded_ann_and_other_partitions_give_the_same_answer(embedded, tmp_path):
+    # several ANN shards merged (exact at this size), five partitions, pairs aligned one by one
+    res = scan_paths([str(CORPUS)], LocalExecutor(), out=str(tmp_path), batch_bytes=BATCH_BYTES, partitions=5,
+                     ann_shard_vectors=300, align_chunk=1)
+    _check_same(res, embedded, tmp_path)
+    assert len(res.parts) == res.candidate_pairs
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(st.tuples(st.integers(-4, 4), st.sampled_from("abcdefg")), max_size=25), max_size=4),
+    st.integers(1, 5),
+    st.integers(1, 3),
+)
+def test_numpy_band_join_equals_group_rows(batches, max_bucket, pair_parts):
+    parts = []
+    for rows in batches:
+        ids = sorted({d for _k, d in rows})
+        pos = {d: i for i, d in enumerate(ids)}
+        keys = np.array([k for k, _d in rows], dtype=np.int64)
+        owners = np.array([pos[d] for _k, d in rows], dtype=np.int32)
+        parts.append((ids, (keys, owners)))
+    naive = candidate_pairs(group_rows(sorted(r for rows in batches for r in rows)), max_bucket)
+    got = step_band_join(pair_parts, max_bucket, *parts)
+    assert sorted(p for ps in got["pairs"] for p in ps) == sorted(naive)
+    assert got["n_pairs"] == len(naive)
+    if pair_parts == 1:
+        assert got["pairs"][0] == naive  # same order too
 
 
 def test_dask_scan_gives_the_embedded_answer(embedded, client, tmp_path):

@@ -344,16 +344,32 @@ def step_vectors(result: dict[str, Any]) -> tuple[int, list[str], np.ndarray]:
 
 
 def step_band_join(pair_parts: int, max_bucket: int, *parts: tuple[list[str], tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
-    """The band join of one band partition: every batch's ``(ids, (keys, owners))`` become
-    ``(band key, doc id)`` rows, grouped by key (:func:`unspun.scan.group_rows`); the pairs of each
-    bucket (:func:`unspun.scan.candidate_pairs`) are split by pair partition."""
+    """The band join of one band partition: every batch's ``(ids, (keys, owners))`` rows are sorted
+    by key in numpy (16 bytes a row, not a Python tuple per row); each key shared by two or more rows
+    becomes a ``(key, sorted distinct ids)`` group, exactly as :func:`unspun.scan.group_rows` groups
+    sorted rows (keys of one row make no pair and are never turned into Python objects); the pairs of
+    each bucket come from :func:`unspun.scan.candidate_pairs` and are split by pair partition."""
     t0 = _cpu()
-    rows = sorted((k, ids[i]) for ids, (keys, owners) in parts for k, i in zip(keys.tolist(), owners.tolist()))
-    pairs = S.candidate_pairs(S.group_rows(rows), max_bucket)
-    parts: list[list[S.Pair]] = [[] for _ in range(pair_parts)]
+    n_rows = sum(len(k) for _ids, (k, _o) in parts)
+    groups: list[tuple[int, list[str]]] = []
+    if n_rows:
+        keys = np.concatenate([k for _ids, (k, _o) in parts])
+        owners = np.concatenate([o for _ids, (_k, o) in parts]).astype(np.int64)
+        batch = np.concatenate([np.full(len(k), j, dtype=np.int64) for j, (_ids, (k, _o)) in enumerate(parts)])
+        order = np.argsort(keys, kind="stable")
+        ks = keys[order]
+        starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+        ends = np.r_[starts[1:], len(ks)]
+        id_lists = [ids for ids, _rows in parts]
+        for g in np.flatnonzero(ends - starts >= 2).tolist():
+            sel = order[starts[g] : ends[g]]
+            ids = sorted({id_lists[b][o] for b, o in zip(batch[sel].tolist(), owners[sel].tolist())})
+            groups.append((int(ks[starts[g]]), ids))
+    pairs = S.candidate_pairs(groups, max_bucket)
+    out: list[list[S.Pair]] = [[] for _ in range(pair_parts)]
     for p in pairs:
-        parts[stable_part(p[0], pair_parts)].append(p)
-    return {"pairs": parts, "n_rows": len(rows), "n_pairs": len(pairs), "cpu": _cpu() - t0}
+        out[stable_part(p[0], pair_parts)].append(p)
+    return {"pairs": out, "n_rows": n_rows, "n_pairs": len(pairs), "cpu": _cpu() - t0}
 
 
 def _vec_key(batch_no: int, i: int) -> int:
@@ -720,12 +736,14 @@ def run_scan(
     text_field: str = "text",
     id_field: str = "id",
     progress: ProgressFn | None = None,
+    align: bool = True,
 ) -> ScanResult:
     """Scan ``batches`` (lists of documents or of :class:`FileRef`) on ``executor``.
 
     Returns the clusters of :meth:`unspun.Index.scan` over the same documents (each
     cluster's matches come without texts, provenance and distortions unless
     ``keep_matches``; the full pairs are in ``out/pairs/part-*.jsonl`` when ``out`` is given).
+    ``align=False`` stops after candidate generation (no matches, no clusters: for measuring).
     """
     if not 0.0 <= min_coverage <= 1.0:
         raise ConfigError(f"min_coverage must be between 0 and 1, not {min_coverage}")
@@ -816,7 +834,7 @@ def run_scan(
         for h in range(n_parts)
     ]
     aligns = []
-    for q, groups in enumerate(sizes_per):
+    for q, groups in enumerate(sizes_per if align else []):
         for (ha, hb), n in groups.items():
             for s in range(0, n, align_chunk):
                 chunk = ex.submit(step_slice, dedup[q], (ha, hb), s, min(n, s + align_chunk), name="chunk")
