@@ -145,6 +145,15 @@ def test_dask_scan_survives_a_killed_worker(embedded, client, tmp_path):
     assert killed[0] not in client.run(os.getpid).values()
 
 
+def test_local_process_pool_gives_the_in_process_answer(tmp_path):
+    files = [str(p) for p in sorted(CORPUS.glob("seed-*.txt"))] + [str(p) for p in sorted(CORPUS.glob("pan-02-*"))[:8]]
+    one = scan_paths(files, LocalExecutor(), judge=False, out=str(tmp_path / "one"), batch_bytes=8000)
+    with LocalExecutor(processes=2) as pool:
+        two = scan_paths(files, pool, judge=False, out=str(tmp_path / "two"), batch_bytes=8000)
+    assert _key(two.clusters) == _key(one.clusters) and one.linked_pairs >= 1
+    assert _part_lines(two) == _part_lines(one)
+
+
 def test_fsspec_urls_are_read_and_keep_their_url_as_id(tmp_path):
     fsspec = pytest.importorskip("fsspec")
     fs = fsspec.filesystem("memory")
