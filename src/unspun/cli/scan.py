@@ -14,7 +14,8 @@ from .output import format_match, write_json
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("scan", help="list every cluster of documents linked by reuse",
-                       description="Scan the whole index: clusters of documents linked by reuse, largest first.")
+                       description="Scan the whole index (--db), or files on an executor (PATHs --out DIR, "
+                                   "--executor local|dask): clusters of documents linked by reuse, largest first.")
     p.add_argument("--db", metavar="FILE", help="index file (the embedded scan)")
     p.add_argument("paths", nargs="*", metavar="PATH_OR_GLOB",
                    help="scan these files instead of an index: files, directories, globs or fsspec URLs (needs --out)")
@@ -123,6 +124,8 @@ def run_distributed(args: argparse.Namespace) -> int:
         raise ConfigError(f"--min-coverage must be between 0 and 1, not {args.min_coverage}")
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers must be at least 1, not {args.workers}")
+    if args.json:
+        raise ConfigError("--json goes with --db; a scan of PATHs writes its JSONL files into --out DIR")
     if args.batch_mb <= 0:
         raise ConfigError(f"--batch-mb must be positive, not {args.batch_mb}")
     kind = args.executor or "local"
