@@ -21,17 +21,18 @@ __all__ = [
     "ConfigError",
     "MissingDependency",
     "StoreError",
+    "Index",
+    "ingest",
     "__version__",
 ]
 
 
 def __getattr__(name: str):  # lazy re-exports of the heavier parts
+    import importlib
+
     if name == "Index":
-        from .index import Index
-
-        return Index
+        return importlib.import_module(".index", __name__).Index
     if name == "ingest":
-        from . import ingest
-
-        return ingest
+        # import_module, not ``from . import ingest``: that would ask this __getattr__ again
+        return importlib.import_module(".ingest", __name__)
     raise AttributeError(f"module 'unspun' has no attribute {name!r}")
