@@ -34,6 +34,7 @@ import pytest
 from unspun.fingerprint import band_keys
 from unspun.index import Index, passages_for_vectors
 from unspun.scan import content_hash
+from unspun.types import Document
 
 BATCH = 250
 
@@ -231,3 +232,51 @@ def test_sigkill_during_index_add_full(tmp_path):
     kills_at, reads = run_trials(tmp_path, 50_000, 20, seed0=100)
     print("documents committed at each kill:", kills_at, "; reader answers checked:", reads)
     assert len(kills_at) == 20 and reads > 0
+
+
+# ----------------------------------------------------------------------------- the vector cache file
+
+SEED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+
+
+def _corrupt(kind: str, db: Path, old_file: bytes) -> None:
+    ann, meta = Path(f"{db}.usearch"), Path(f"{db}.usearch.json")
+    data = ann.read_bytes()
+    if kind == "stale file under the current stamp":  # two processes saved at once: one's file, the other's stamp
+        ann.write_bytes(old_file)
+    elif kind == "truncated file":
+        ann.write_bytes(data[: len(data) // 2])
+    elif kind == "zeroed file":
+        ann.write_bytes(bytes(len(data)))
+    elif kind == "missing file":
+        ann.unlink()
+    elif kind == "truncated stamp":
+        meta.write_text(meta.read_text()[:10])
+    elif kind == "missing stamp":
+        meta.unlink()
+
+
+@pytest.mark.parametrize("kind", ["stale file under the current stamp", "truncated file", "zeroed file", "missing file",
+                                  "truncated stamp", "missing stamp"])
+def test_vector_cache_never_drifts_from_sqlite(tmp_path, kind):
+    """Whatever happened to ``<db>.usearch`` (a crash mid-save, two processes saving at once, damage), the
+    vectors ``check`` uses are exactly those of SQLite, and ``check`` answers as on a fresh index."""
+    original = (SEED_DIR / "000_39c885e149670517.txt").read_text(encoding="utf-8")
+    spun = (SEED_DIR / "002_9a117862eab7609d.txt").read_text(encoding="utf-8")
+    corpus = make_corpus(tmp_path / "c.jsonl", 60)
+    db = tmp_path / "i.db"
+    with Index(db) as ix:
+        ix.add([Document(i, t) for i, t in corpus[:30]])
+        ix.check(spun, judge=False)  # builds the cache; closing saves it (generation 1)
+    old_file = Path(f"{db}.usearch").read_bytes()
+    with Index(db) as ix:
+        ix.add([Document("orig", original)] + [Document(i, t) for i, t in corpus[30:]])
+        want = [m.to_dict() for m in ix.check(spun, judge=False)]
+    assert [m["a"]["id"] for m in want] == ["orig"]
+    assert json.loads(Path(f"{db}.usearch.json").read_text())["generation"] == 2
+    _corrupt(kind, db, old_file)
+    with sqlite3.connect(db) as con:
+        vecnos = {r[0] for r in con.execute("SELECT vecno FROM vectors")}
+    with Index(db, readonly=True) as ix:
+        assert set(np.asarray(ix._ensure_ann().keys).tolist()) == vecnos
+        assert [m.to_dict() for m in ix.check(spun, judge=False)] == want

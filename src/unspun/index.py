@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -520,10 +521,15 @@ class Index:
         cached = None
         try:
             info = json.loads(self._ann_meta_path().read_text())
-            n_vec = int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+            n_vec, key_sum, key_max = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(vecno), 0), COALESCE(MAX(vecno), 0) FROM vectors").fetchone()
             if info.get("generation") == gen and info.get("count") == n_vec and self._ann_path().exists():
                 cached = UIndex.restore(str(self._ann_path()))
-        except (OSError, ValueError, KeyError):
+                # the file itself must hold exactly the vectors of SQLite: two processes saving at once
+                # can leave one's file under the other's stamp
+                if cached is not None and _key_stamp(cached) != (n_vec, key_sum, key_max):
+                    cached = None
+        except (OSError, ValueError, KeyError, TypeError):
             cached = None
         if cached is not None:
             self._ann, self._ann_generation, self._ann_dirty = cached, gen, False
@@ -537,11 +543,19 @@ class Index:
         return ann
 
     def _save_ann(self) -> None:
-        tmp = Path(f"{self._ann_path()}.tmp")
-        self._ann.save(str(tmp))
-        os.replace(tmp, self._ann_path())
-        n_vec = int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
-        self._ann_meta_path().write_text(json.dumps({"generation": self._ann_generation, "count": n_vec}))
+        """Write the cache and its stamp, each through a private temporary file and an atomic rename."""
+        unique = f"{os.getpid()}.{uuid.uuid4().hex}.tmp"
+        tmp = Path(f"{self._ann_path()}.{unique}")
+        tmp_meta = Path(f"{self._ann_meta_path()}.{unique}")
+        try:
+            self._ann.save(str(tmp))
+            os.replace(tmp, self._ann_path())
+            count = _key_stamp(self._ann)[0]
+            tmp_meta.write_text(json.dumps({"generation": self._ann_generation, "count": count}))
+            os.replace(tmp_meta, self._ann_meta_path())
+        finally:
+            tmp.unlink(missing_ok=True)
+            tmp_meta.unlink(missing_ok=True)
         self._ann_dirty = False
 
     def _vector_owner(self, vecnos: Iterable[int]) -> dict[int, str]:
@@ -651,6 +665,12 @@ class Index:
             if progress:
                 progress(f"aligned {min(i + step, len(pairs))}/{len(pairs)} pairs, {len(matches)} with reuse")
         yield from link_clusters(matches, min_coverage)
+
+
+def _key_stamp(ann: Any) -> tuple[int, int, int]:
+    """(count, sum, max) of a usearch index's keys, to compare with the ``vectors`` table's vecnos."""
+    keys = np.asarray(ann.keys, dtype=np.uint64) if len(ann) else np.zeros(0, dtype=np.uint64)
+    return int(len(keys)), int(keys.sum(dtype=np.uint64)) if len(keys) else 0, int(keys.max()) if len(keys) else 0
 
 
 def _chunks(xs: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
