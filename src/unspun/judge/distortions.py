@@ -329,7 +329,9 @@ def _entities(d: PairDiff, ta: dict, tb: dict, roles: Roles) -> list[Distortion]
         if na and nb:
             hit = True
         elif nb and _content(d.a, ta, i1, i2) and not any(d.b.norms[j] in A_text for j in nb):
-            hit = True
+            hit = True  # a name the other text never mentions replaced a content word
+        elif na and _content(d.b, tb, j1, j2) and not any(d.a.norms[i] in B_text for i in na):
+            hit = True  # the same, seen from the other side (the judge is symmetric in a and b)
         sev = "high"
         ra, rb = (i1, i2), (j1, j2)
         if not hit:
