@@ -40,12 +40,9 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .errors import InputError, UnspunError
+from .limits import DEFAULT_MAX_BATCH, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_REQUEST_BYTES
 from .types import Cluster, Document, Match
 
-MB = 1024 * 1024
-DEFAULT_MAX_REQUEST_BYTES = 20 * MB
-DEFAULT_MAX_IN_FLIGHT = 32
-DEFAULT_MAX_BATCH = 1000
 #: Finished scan jobs kept in memory (the oldest finished ones are forgotten first).
 MAX_JOBS = 16
 _UPLOAD_EXT = re.compile(r"(\.warc\.gz|\.(txt|text|md|markdown|html|htm|xhtml|jsonl|ndjson|warc))$", re.I)

@@ -10,7 +10,7 @@ from ..errors import ConfigError, MissingDependency
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..service import DEFAULT_MAX_BATCH, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_REQUEST_BYTES
+    from ..limits import DEFAULT_MAX_BATCH, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_REQUEST_BYTES
 
     p = sub.add_parser(
         "serve",
