@@ -31,15 +31,14 @@ import os
 import re
 import shutil
 import sqlite3
-import struct
 import subprocess
 import sys
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import pytest
+from conftest import gzip_zeros
 from fastapi.testclient import TestClient
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -73,26 +72,6 @@ UNICODE_ZOO = (
 
 
 # ----------------------------------------------------------------------------- file builders
-
-
-def gzip_zeros(prefix: bytes, zeros: int, suffix: bytes = b"") -> bytes:
-    """One gzip member holding prefix + ``zeros`` zero bytes + suffix, built fast (the deflate block of
-    each further MiB of zeros after a full flush is the same, so it is repeated, not recomputed)."""
-    mib = bytes(MIB)
-    assert zeros % MIB == 0
-    c = zlib.compressobj(9, zlib.DEFLATED, -15)
-    out = [c.compress(prefix), c.flush(zlib.Z_FULL_FLUSH)]
-    n = zeros // MIB
-    blocks = [c.compress(mib) + c.flush(zlib.Z_FULL_FLUSH) for _ in range(min(n, 3))]
-    assert n < 3 or blocks[1] == blocks[2]
-    out += blocks[:2] + [blocks[-1]] * max(0, n - 2)
-    out.append(c.compress(suffix) + c.flush())
-    crc = zlib.crc32(prefix)
-    for _ in range(n):
-        crc = zlib.crc32(mib, crc)
-    crc = zlib.crc32(suffix, crc)
-    size = (len(prefix) + zeros + len(suffix)) & 0xFFFFFFFF
-    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + b"".join(out) + struct.pack("<II", crc, size)
 
 
 def warc_head(uri: str, length: int) -> bytes:
