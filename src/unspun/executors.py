@@ -27,7 +27,6 @@ import glob
 import json
 import logging
 import os
-import sys
 import tempfile
 import time
 import uuid

@@ -736,14 +736,6 @@ def _derive_named(docs: list[Document], params: FingerprintParams, embedder_name
     return _derive(docs, params, None if embedder_name == "none" else get_embedder(embedder_name))
 
 
-class _Done:
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def result(self) -> Any:
-        return self.value
-
-
 class _Deriver:
     """Derives batches ahead of the writer in a process pool, or in-process when that is not worth it."""
 
