@@ -146,3 +146,14 @@ def test_judge_distortions_are_mirrored():
     m, r = compare(a, b), compare(b, a)
     assert m.original != "unknown" and r.original == _FLIP[m.original]
     assert sorted((d.kind, d.b, d.a) for d in r.distortions) == sorted((d.kind, d.a, d.b) for d in m.distortions)
+
+
+def test_seed_pair_distortions_are_mirrored():
+    """The real pair: compare(b, a) reports exactly the distortions of compare(a, b), sides swapped."""
+    a = (SEEDS / "000_39c885e149670517.txt").read_text(encoding="utf-8")
+    b = (SEEDS / "002_9a117862eab7609d.txt").read_text(encoding="utf-8")
+    m, r = compare(a, b), compare(b, a)
+    assert (m.original, r.original) == ("a", "b")
+    assert sorted((d.kind, d.b, d.a, d.severity) for d in r.distortions) == sorted(
+        (d.kind, d.a, d.b, d.severity) for d in m.distortions
+    )

@@ -173,6 +173,25 @@ class PairDiff:
     ops: list[tuple[str, int, int, int, int]]
 
 
+_SWAP_TAG = {"insert": "delete", "delete": "insert", "replace": "replace", "equal": "equal"}
+
+
+def _opcodes(x: list[str], y: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib opcodes turning ``x`` into ``y``, the same whichever text is called a and which b.
+
+    SequenceMatcher is not symmetric (its matching blocks can differ when the
+    sequences swap places), so the diff is always computed in one canonical
+    order and mirrored back when needed: compare(a, b) and compare(b, a) then
+    report mirrored distortions.
+    """
+    if list(x) <= list(y):
+        return SequenceMatcher(None, x, y, autojunk=False).get_opcodes()
+    return [
+        (_SWAP_TAG[tag], j1, j2, i1, i2)
+        for tag, i1, i2, j1, j2 in SequenceMatcher(None, y, x, autojunk=False).get_opcodes()
+    ]
+
+
 def _diffs(pairing: Pairing) -> list[PairDiff]:
     out = []
     for p in pairing.pairs:
@@ -180,7 +199,7 @@ def _diffs(pairing: Pairing) -> list[PairDiff]:
         ka, kb = sa.keys, sb.keys
         if ka == kb:
             continue
-        ops = [op for op in SequenceMatcher(None, ka, kb, autojunk=False).get_opcodes()]
+        ops = _opcodes(ka, kb)
         out.append(PairDiff(sa, sb, ops))
     return out
 
@@ -443,7 +462,7 @@ def _quote_altered(A: Side, B: Side, qa: Span, qb: Span, found: list[Distortion]
     sb, eb, nb = _qwords(B.text, qb)
     if na == nb:
         return None
-    ops = [o for o in SequenceMatcher(None, na, nb, autojunk=False).get_opcodes() if o[0] != "equal"]
+    ops = [o for o in _opcodes(na, nb) if o[0] != "equal"]
     # a shorter excerpt of the same quotation, or a cut marked with an ellipsis, is not an alteration
     if all(o[0] == "delete" for o in ops) or all(o[0] == "insert" for o in ops):
         inner = [o for o in ops if 0 < o[1] < len(na) and 0 < o[3] < len(nb)]
