@@ -131,17 +131,33 @@ def _tfidf(a: _Side, b: _Side):
 # --------------------------------------------------------------------------- seeding
 
 
-def _lexical_seeds(wa, wb, ba, bb, p: AlignParams) -> dict[tuple[int, int], float]:
-    cos = (wa @ wb.T).tocoo()
-    inter = (ba @ bb.T).tocsr()
-    la = np.asarray(ba.sum(axis=1)).ravel()
-    lb = np.asarray(bb.sum(axis=1)).ravel()
+@dataclass
+class _Overlap:
+    """Sentence-by-sentence overlap of the two sides, computed once per alignment."""
+
+    cos: Any  # sparse (a sentences × b sentences) tf-idf cosine
+    inter: Any  # sparse count of shared content words
+    la: np.ndarray  # distinct content words per a sentence
+    lb: np.ndarray
+
+    @classmethod
+    def of(cls, wa, wb, ba, bb) -> "_Overlap":
+        return cls(
+            (wa @ wb.T).tocsr(),
+            (ba @ bb.T).tocsr(),
+            np.asarray(ba.sum(axis=1)).ravel(),
+            np.asarray(bb.sum(axis=1)).ravel(),
+        )
+
+    def dice(self, i: int, j: int) -> float:
+        return 2.0 * self.inter[i, j] / max(1.0, self.la[i] + self.lb[j])
+
+
+def _lexical_seeds(ov: _Overlap, p: AlignParams) -> dict[tuple[int, int], float]:
+    cos = ov.cos.tocoo()
     seeds: dict[tuple[int, int], float] = {}
     for i, j, c in zip(cos.row, cos.col, cos.data):
-        if c < p.seed_cosine:
-            continue
-        dice = 2.0 * inter[i, j] / max(1.0, la[i] + lb[j])
-        if dice >= p.seed_dice:
+        if c >= p.seed_cosine and ov.dice(i, j) >= p.seed_dice:
             seeds[(int(i), int(j))] = float(c)
     return seeds
 
@@ -164,7 +180,7 @@ def _ngram_seeds(a: _Side, b: _Side, n: int) -> set[tuple[int, int]]:
 
 
 def _semantic_seeds(
-    a: _Side, b: _Side, ba, bb, embedder, p: AlignParams, taken: set[tuple[int, int]]
+    a: _Side, b: _Side, ov: _Overlap, embedder, p: AlignParams, taken: set[tuple[int, int]]
 ) -> dict[tuple[int, int], float]:
     """Sentence pairs that mean the same while sharing few words (back-translations, heavy spinning).
 
@@ -182,16 +198,12 @@ def _semantic_seeds(
     sim = ea @ eb.T
     best_b = sim.argmax(axis=1)
     best_a = sim.argmax(axis=0)
-    inter = (ba @ bb.T).tocsr()
-    la = np.asarray(ba.sum(axis=1)).ravel()
-    lb = np.asarray(bb.sum(axis=1)).ravel()
     seeds: dict[tuple[int, int], float] = {}
     for i in range(len(a.sents)):
         j = int(best_b[i])
         if i in seeded_a or j in seeded_b or int(best_a[j]) != i or sim[i, j] < p.seed_semantic:
             continue
-        dice = 2.0 * inter[i, j] / max(1.0, la[i] + lb[j])
-        if dice >= p.semantic_min_dice:
+        if ov.dice(i, j) >= p.semantic_min_dice:
             seeds[(i, j)] = p.seed_cosine
     return seeds
 
@@ -213,19 +225,6 @@ def _keep_best(seeds: dict[tuple[int, int], float], ratio: float) -> dict[tuple[
 
 
 # --------------------------------------------------------------------------- extension
-
-
-@dataclass
-class _Group:
-    seeds: list[tuple[int, int]]
-
-    @property
-    def a_range(self) -> tuple[int, int]:
-        return min(s[0] for s in self.seeds), max(s[0] for s in self.seeds)
-
-    @property
-    def b_range(self) -> tuple[int, int]:
-        return min(s[1] for s in self.seeds), max(s[1] for s in self.seeds)
 
 
 def _cluster_1d(seeds: list[tuple[int, int]], axis: int, gap: int) -> list[list[tuple[int, int]]]:
@@ -499,16 +498,17 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
     if not A.sents or not B.sents:
         return []
     wa, wb, ba, bb = _tfidf(A, B)
-    seeds = _lexical_seeds(wa, wb, ba, bb, p)
+    ov = _Overlap.of(wa, wb, ba, bb)
+    seeds = _lexical_seeds(ov, p)
     for i, j in _ngram_seeds(A, B, p.ngram):
         if (i, j) not in seeds:  # scored by the sentences' real similarity, so a shared name alone is weak
-            seeds[(i, j)] = float(wa[i].multiply(wb[j]).sum())
+            seeds[(i, j)] = float(ov.cos[i, j])
     if p.use_embeddings:
         from .embed import get_embedder
 
         emb = embedder if embedder is not None else get_embedder()
         seeds = _keep_best(seeds, p.best_ratio)
-        seeds.update(_semantic_seeds(A, B, ba, bb, emb, p, set(seeds)))
+        seeds.update(_semantic_seeds(A, B, ov, emb, p, set(seeds)))
     seeds = _keep_best(seeds, p.best_ratio)
     if not seeds:
         return []
@@ -539,7 +539,7 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
 
     groups = [g for g in groups if strong_enough(g)]
     if p.grow_sim > 0 and groups:
-        groups = _grow_ends(groups, (wa @ wb.T).toarray(), seeds, p)
+        groups = _grow_ends(groups, ov.cos.toarray(), seeds, p)
 
     passages: list[Passage] = []
     for g in groups:
