@@ -60,14 +60,10 @@ def compare(a: "str | Document", b: "str | Document", *, judge: bool = True, emb
 
 
 def judge_match(match: Match) -> Match:
-    """Fill ``original``, ``evidence`` and ``distortions`` (no-op until the judge is installed)."""
-    try:
-        from .judge import judge as _judge
-    except ModuleNotFoundError as err:
-        if err.name and err.name.startswith("unspun.judge"):
-            return match
-        raise
-    return _judge(match)
+    """Fill ``original``, ``evidence`` and ``distortions``."""
+    from .judge import judge
+
+    return judge(match)
 
 
 def text_id(text: str) -> str:

@@ -21,7 +21,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -185,18 +185,9 @@ def band_keys(signatures: np.ndarray, params: FingerprintParams = DEFAULT_PARAMS
     return h.view(np.int64)
 
 
-def jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
-    """Estimated Jaccard similarity of two windows (share of agreeing permutations)."""
-    return float(np.mean(np.asarray(sig_a) == np.asarray(sig_b)))
-
-
 def best_window_similarity(sigs_a: np.ndarray, sigs_b: np.ndarray) -> float:
     """The highest estimated Jaccard similarity between any window of one text and any of the other."""
     if len(sigs_a) == 0 or len(sigs_b) == 0:
         return 0.0
     eq = (sigs_a[:, None, :] == sigs_b[None, :, :]).mean(axis=2)
     return float(eq.max())
-
-
-def unique_keys(keys: Iterable[int]) -> list[int]:
-    return sorted(set(int(k) for k in keys))

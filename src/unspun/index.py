@@ -118,13 +118,9 @@ def _row_doc(row: Sequence[Any]) -> Document:
 
 
 def _auto_embedder() -> Any:
-    """``unspun.embed.get_embedder()`` when that module is installed, else ``None`` (no vectors)."""
-    try:
-        from .embed import get_embedder
-    except ModuleNotFoundError as err:
-        if err.name and err.name.startswith("unspun.embed"):
-            return None
-        raise
+    """The default embedder (``UNSPUN_EMBEDDER``, else the static one)."""
+    from .embed import get_embedder
+
     return get_embedder()
 
 

@@ -6,11 +6,8 @@ half-open: ``doc.text[span.start:span.end]`` is the passage.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Mapping
 
-PassageKind = Literal["verbatim", "near-verbatim", "paraphrase", "translation-like", "summary"]
-Original = Literal["a", "b", "unknown"]
-Severity = Literal["high", "medium", "low"]
 
 
 def _r(x: float) -> float:

@@ -22,14 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def load(path: str):
-    """Read one document from a path, in any format ingest knows (plain text until ingest is installed)."""
-    from ..types import Document
-    from ..textio import read_text
+    """Read one document from a path, in any format ingest knows."""
+    from ..ingest import load_document
 
-    try:
-        from ..ingest import load_document
-    except ImportError:
-        return Document(id=path, text=read_text(path))
     return load_document(path)
 
 

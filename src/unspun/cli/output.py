@@ -5,7 +5,7 @@ import json
 import shutil
 import sys
 import textwrap
-from typing import Iterable, TextIO
+from typing import TextIO
 
 from ..types import Match
 
@@ -71,9 +71,3 @@ def write_json(obj, stream: TextIO | None = None, *, lines: bool = False) -> Non
         stream.write(json.dumps(obj, ensure_ascii=False, sort_keys=False) + "\n")
     else:
         stream.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
-
-
-def write_lines(lines: Iterable[str], stream: TextIO | None = None) -> None:
-    stream = stream or sys.stdout
-    for line in lines:
-        stream.write(line + "\n")

@@ -47,12 +47,6 @@ class PairLists:
     listed: dict[str, frozenset[tuple[str, str]]]  # category -> every listed pair
     with_cases: dict[str, frozenset[tuple[str, str]]]  # category -> listed pairs that have a truth XML
 
-    def category_of(self, pair: tuple[str, str]) -> str | None:
-        for cat, pairs in self.listed.items():
-            if pair in pairs:
-                return cat
-        return None
-
 
 def read_pair_lists(root: str | os.PathLike[str]) -> PairLists:
     root = Path(root)

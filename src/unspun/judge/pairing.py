@@ -133,10 +133,6 @@ class Pairing:
     def pair_of_b(self) -> dict[int, SentencePair]:
         return {p.b: p for p in self.pairs}
 
-    def unpaired(self, side: str) -> list[int]:
-        S, got = (self.A, self.pair_of_a) if side == "a" else (self.B, self.pair_of_b)
-        return [i for i in range(len(S)) if i not in got]
-
     def reused_share(self, side: str) -> float:
         """Share of the side's content characters (furniture excluded) that pair with the other side."""
         S, got = (self.A, self.pair_of_a) if side == "a" else (self.B, self.pair_of_b)
