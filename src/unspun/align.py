@@ -22,6 +22,7 @@ Everything is deterministic and works on plain strings.
 """
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,10 @@ class AlignParams:
     grow_steps: int = 2  # ... at most this many sentences at each end
     split_inserted: bool = True  # inserted non-prose lines (captions, credits) split a passage
     use_embeddings: bool = False  # semantic seeds; off by default: they lowered PAN plagdet (see README)
+    # passage ends are trimmed to the first/last content word found in the other side's passage
+    # (-1: the word itself; k > 0: the word with a neighbour at most k words away, order-free; 0: off) ...
+    refine_window: int = -1
+    refine_min_words: int = 5  # ... when at least this many content words would be cut at that end
 
 
 DEFAULT_PARAMS = AlignParams()
@@ -75,6 +80,8 @@ class _Side:
     sents: list[Span]
     terms: list[list[str]]  # content-word stems per sentence
     word_spans: list[tuple[int, int, str]]  # (sentence index, char start, stem) for n-gram seeds
+    word_starts: list[int]  # char start of each entry of word_spans
+    word_ends: list[int]  # char end of each entry of word_spans
 
 
 def _prepare(text: str) -> _Side:
@@ -82,9 +89,11 @@ def _prepare(text: str) -> _Side:
     w = words(text)
     terms: list[list[str]] = [[] for _ in sents]
     word_spans: list[tuple[int, int, str]] = []
+    word_starts: list[int] = []
+    word_ends: list[int] = []
     si = 0
     n = len(sents)
-    for start, norm in zip(w.starts, w.norms):
+    for start, end, norm in zip(w.starts, w.ends, w.norms):
         while si < n and sents[si].end <= start:
             si += 1
         if si >= n:
@@ -96,7 +105,9 @@ def _prepare(text: str) -> _Side:
         st = stem(norm)
         terms[si].append(st)
         word_spans.append((si, start, st))
-    return _Side(text, sents, terms, word_spans)
+        word_starts.append(start)
+        word_ends.append(end)
+    return _Side(text, sents, terms, word_spans, word_starts, word_ends)
 
 
 def _tfidf(a: _Side, b: _Side):
@@ -484,6 +495,81 @@ def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, p: AlignParams)
     return out
 
 
+# --------------------------------------------------------------------------- boundaries
+
+
+def _words_in(side: _Side, span: Span) -> range:
+    """Indices of ``side.word_spans`` whose words start inside ``span``."""
+    starts = side.word_starts
+    return range(bisect.bisect_left(starts, span.start), bisect.bisect_left(starts, span.end))
+
+
+def _pairs(side: _Side, idx: range, window: int) -> set:
+    ws = side.word_spans
+    if window < 0:
+        return {ws[k][2] for k in idx}
+    out: set[tuple[str, str]] = set()
+    for k in idx:
+        for m in range(k + 1, min(idx.stop, k + window + 1)):
+            x, y = ws[k][2], ws[m][2]
+            out.add((x, y) if x <= y else (y, x))
+    return out
+
+
+def _anchored(side: _Side, idx: range, other: set[tuple[str, str]], window: int) -> list[int]:
+    """Words of ``idx`` that share an order-free pair of nearby content words with the other side."""
+    ws = side.word_spans
+    if window < 0:
+        return [k for k in idx if ws[k][2] in other]
+    out = []
+    for k in idx:
+        x = ws[k][2]
+        for m in range(max(idx.start, k - window), min(idx.stop, k + window + 1)):
+            if m != k:
+                y = ws[m][2]
+                if ((x, y) if x <= y else (y, x)) in other:
+                    out.append(k)
+                    break
+    return out
+
+
+def _trim_span(side: _Side, span: Span, idx: range, anchored: list[int], min_words: int) -> Span:
+    """Cut ``span`` to its first and last anchored word, keeping whole sentences where only function words are cut.
+
+    An end is only cut when at least ``min_words`` content words lie outside the
+    anchors there: an obfuscated copy also drops a word or two at its edges.
+    """
+    if not anchored:
+        return span
+    ws, ends = side.word_spans, side.word_ends
+    first, last = anchored[0], anchored[-1]
+    if first - idx.start < min_words:
+        first = idx.start
+    if idx.stop - 1 - last < min_words:
+        last = idx.stop - 1
+    start, end = ws[first][1], ends[last]
+    s_first, s_last = side.sents[ws[first][0]], side.sents[ws[last][0]]
+    # content words before the first anchor in its sentence?  If none, keep the sentence start
+    if first == 0 or ws[first - 1][0] != ws[first][0] or ws[first - 1][1] < span.start:
+        start = max(span.start, s_first.start)
+    if last + 1 >= len(ws) or ws[last + 1][0] != ws[last][0] or ws[last + 1][1] >= span.end:
+        end = min(span.end, s_last.end)
+    return Span(max(span.start, start), min(span.end, end))
+
+
+def _refine(A: _Side, B: _Side, sa: Span, sb: Span, window: int, min_words: int) -> tuple[Span, Span]:
+    """Trim both sides of a passage to the words they share (PAN cases start and end mid-sentence)."""
+    for _ in range(2):
+        ia, ib = _words_in(A, sa), _words_in(B, sb)
+        pa, pb = _pairs(A, ia, window), _pairs(B, ib, window)
+        na = _trim_span(A, sa, ia, _anchored(A, ia, pb, window), min_words)
+        nb = _trim_span(B, sb, ib, _anchored(B, ib, pa, window), min_words)
+        if (na, nb) == (sa, sb):
+            break
+        sa, sb = na, nb
+    return sa, sb
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -544,6 +630,8 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
     passages: list[Passage] = []
     for g in groups:
         sa, sb = spans(g)
+        if p.refine_window:
+            sa, sb = _refine(A, B, sa, sb, p.refine_window, p.refine_min_words)
         c = _fragment_cos(wa, wb, g)
         mean_seed = sum(seeds[s] for s in g) / len(g)
         passages.append(Passage(sa, sb, round(max(c, mean_seed), 4), _kind(c, mean_seed)))
