@@ -43,6 +43,9 @@ class AlignParams:
     seed_semantic: float = 0.75  # embedding cosine that alone makes a seed
     semantic_min_dice: float = 0.10  # ... if the pair also shares this much vocabulary
     ngram: int = 5  # shared content-word n-grams that make a seed
+    merge_window: int = 3  # a sentence is also compared with up to this many consecutive sentences merged (split sentences; 1 = off)
+    merge_cosine: float = 0.4  # ... tf-idf cosine and Dice overlap a sentence and the merged run must reach
+    merge_dice: float = 0.4
     max_gap: int = 4  # sentences allowed between seeds of one passage
     summary_gap: int = 3  # sentences between seeds of a summary, on its short side (0 = no summaries)
     summary_ratio: float = 3.0  # a summarised text is at least this many times longer than its summary
@@ -170,6 +173,51 @@ def _lexical_seeds(ov: _Overlap, p: AlignParams) -> dict[tuple[int, int], float]
     for i, j, c in zip(cos.row, cos.col, cos.data):
         if c >= p.seed_cosine and ov.dice(i, j) >= p.seed_dice:
             seeds[(int(i), int(j))] = float(c)
+    return seeds
+
+
+def _window_rows(w, bin_, size: int):
+    """Rows for every run of ``size`` consecutive sentences: summed tf-idf (L2-normalised) and the union of the words."""
+    n = w.shape[0]
+    if n < size:
+        return None, None
+    k = n - size + 1
+    m = sparse.csr_matrix((np.ones(k * size), (np.repeat(np.arange(k), size), (np.arange(k)[:, None] + np.arange(size)).ravel())), shape=(k, n))
+    ww = (m @ w).tocsr()
+    norms = np.sqrt(np.asarray(ww.multiply(ww).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    ww = sparse.diags(1.0 / norms) @ ww
+    bw = (m @ bin_).tocsr()
+    bw.data[:] = 1.0
+    return ww.tocsr(), bw
+
+
+def _merged_seeds(ov: _Overlap, wa, wb, ba, bb, p: AlignParams, taken) -> dict[tuple[int, int], float]:
+    """Seeds between one sentence and a run of consecutive sentences on the other side.
+
+    Obfuscation (and spinning) splits and merges sentences; one long sentence
+    then matches no single sentence of the other side well, only several
+    neighbouring ones together.  Each sentence of the run that shares words
+    with the single sentence becomes a seed, scored by the run's cosine.
+    """
+    seeds: dict[tuple[int, int], float] = {}
+    seeded = ({i for i, _ in taken}, {j for _, j in taken})
+    for size in range(2, p.merge_window + 1):
+        for axis, (w1, b1, w2, b2) in enumerate(((wa, ba, wb, bb), (wb, bb, wa, ba))):
+            ww, bw = _window_rows(w2, b2, size)
+            if ww is None:
+                continue
+            cos = (w1 @ ww.T).tocoo()
+            inter = (b1 @ bw.T).tocsr()
+            l1 = np.asarray(b1.sum(axis=1)).ravel()
+            l2 = np.asarray(bw.sum(axis=1)).ravel()
+            for i, k, c in zip(cos.row, cos.col, cos.data):
+                if c < p.merge_cosine or i in seeded[axis] or 2.0 * inter[i, k] / max(1.0, l1[i] + l2[k]) < p.merge_dice:
+                    continue
+                for j in range(k, k + size):
+                    key = (int(i), j) if axis == 0 else (j, int(i))
+                    if ov.inter[key] > 0 and seeds.get(key, 0.0) < c:
+                        seeds[key] = float(c)
     return seeds
 
 
@@ -586,6 +634,9 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
     wa, wb, ba, bb = _tfidf(A, B)
     ov = _Overlap.of(wa, wb, ba, bb)
     seeds = _lexical_seeds(ov, p)
+    if p.merge_window > 1:
+        for k, v in _merged_seeds(ov, wa, wb, ba, bb, p, set(seeds)).items():
+            seeds.setdefault(k, v)
     for i, j in _ngram_seeds(A, B, p.ngram):
         if (i, j) not in seeds:  # scored by the sentences' real similarity, so a shared name alone is weak
             seeds[(i, j)] = float(ov.cos[i, j])
