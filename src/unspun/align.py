@@ -57,6 +57,7 @@ class AlignParams:
     single_seed_min: float = 0.5  # a passage of one seed sentence pair needs at least this score
     validate_cosine: float = 0.34  # tf-idf cosine two sides of a passage must reach as a whole
     min_chars: int = 150  # shorter passages are dropped (on the shorter side)
+    min_score: float = 0.4  # passages whose score (larger of fragment cosine and mean seed) is lower are dropped
     min_seeds: int = 1
     best_ratio: float = 0.9  # seeds weaker than this share of their sentence's best seed are dropped
     trim_ratio: float = 0.6  # seeds at a passage's ends weaker than this share of its median seed are cut off
@@ -685,6 +686,8 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
             sa, sb = _refine(A, B, sa, sb, p.refine_window, p.refine_min_words)
         c = _fragment_cos(wa, wb, g)
         mean_seed = sum(seeds[s] for s in g) / len(g)
+        if min(len(sa), len(sb)) < p.min_chars or max(c, mean_seed) < p.min_score:
+            continue  # trimmed below the minimum, or too weak a match as a whole
         passages.append(Passage(sa, sb, round(max(c, mean_seed), 4), _kind(c, mean_seed)))
     if summaries:
         # a whole-text summary replaces the fragments it overlaps on its short side
