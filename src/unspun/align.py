@@ -53,6 +53,8 @@ class AlignParams:
     summary_min_seeds: int = 3
     summary_max_ratio: float = 18.0  # ... and at most this many times
     summary_forward: float = 0.5  # share of summary sentences whose counterparts come later than the previous one's
+    summary_copied: float = 0.7  # no summary where passages as long on both sides (copies) cover this share of its short side
+    summary_copy_ratio: float = 1.2  # ... "as long": at most this ratio between the two sides' lengths
     summary_step: float = 3.0  # median long-side sentences between counterparts of successive summary sentences
     single_seed_min: float = 0.5  # a passage of one seed sentence pair needs at least this score
     validate_cosine: float = 0.34  # tf-idf cosine two sides of a passage must reach as a whole
@@ -690,10 +692,15 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
             continue  # trimmed below the minimum, or too weak a match as a whole
         passages.append(Passage(sa, sb, round(max(c, mean_seed), 4), _kind(c, mean_seed)))
     if summaries:
-        # a whole-text summary replaces the fragments it overlaps on its short side
+        # a whole-text summary replaces the fragments it overlaps on its short side,
+        # unless those fragments are copies (as long on both sides) covering much of it
         for side, sp in summaries:
             short = sp.b if side == 0 else sp.a
-            passages = [x for x in passages if not (x.b if side == 0 else x.a).overlaps(short)]
-        passages += [sp for _, sp in summaries]
+            under = [x for x in passages if (x.b if side == 0 else x.a).overlaps(short)]
+            copied = sum(len(x.b if side == 0 else x.a) for x in under if max(len(x.a), len(x.b)) <= p.summary_copy_ratio * min(len(x.a), len(x.b)))
+            if copied >= p.summary_copied * len(short):
+                continue
+            passages = [x for x in passages if x not in under]
+            passages.append(sp)
     passages.sort(key=lambda x: (x.a.start, x.b.start))
     return passages
