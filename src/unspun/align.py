@@ -53,8 +53,8 @@ class AlignParams:
     summary_min_seeds: int = 3
     summary_max_ratio: float = 18.0  # ... and at most this many times
     summary_forward: float = 0.5  # share of summary sentences whose counterparts come later than the previous one's
-    summary_copied: float = 0.7  # no summary where passages as long on both sides (copies) cover this share of its short side
-    summary_copy_ratio: float = 1.2  # ... "as long": at most this ratio between the two sides' lengths
+    summary_copied: float = 0.9  # no summary where passages as long on both sides (copies) cover this share of its short side
+    summary_copy_ratio: float = 1.1  # ... "as long": at most this ratio between the two sides' lengths
     summary_step: float = 3.0  # median long-side sentences between counterparts of successive summary sentences
     single_seed_min: float = 0.5  # a passage of one seed sentence pair needs at least this score
     validate_cosine: float = 0.34  # tf-idf cosine two sides of a passage must reach as a whole
@@ -211,10 +211,13 @@ def _merged_seeds(ov: _Overlap, wa, wb, ba, bb, p: AlignParams, taken) -> dict[t
             if ww is None:
                 continue
             cos = (w1 @ ww.T).tocoo()
+            keep = cos.data >= p.merge_cosine
+            if not keep.any():
+                continue
             inter = (b1 @ bw.T).tocsr()
             l1 = np.asarray(b1.sum(axis=1)).ravel()
             l2 = np.asarray(bw.sum(axis=1)).ravel()
-            for i, k, c in zip(cos.row, cos.col, cos.data):
+            for i, k, c in zip(cos.row[keep], cos.col[keep], cos.data[keep]):
                 if c < p.merge_cosine or i in seeded[axis] or 2.0 * inter[i, k] / max(1.0, l1[i] + l2[k]) < p.merge_dice:
                     continue
                 for j in range(k, k + size):
