@@ -83,7 +83,8 @@ def test_sharded_ann_and_other_partitions_give_the_same_answer(embedded, tmp_pat
     res = scan_paths([str(CORPUS)], LocalExecutor(), out=str(tmp_path), batch_bytes=BATCH_BYTES, partitions=5,
                      ann_shard_vectors=300, align_chunk=1)
     _check_same(res, embedded, tmp_path)
-    assert len(res.parts) == res.candidate_pairs
+    assert len(res.parts) == res.sizes["unverified_pairs"]  # one chunk per pair, before verification
+    assert res.candidate_pairs <= res.sizes["unverified_pairs"]
 
 
 @settings(max_examples=150, deadline=None)

@@ -311,8 +311,10 @@ def step_prepare(
     which = keys % band_parts
     row_parts = [(keys[which == p], owners[which == p]) for p in range(band_parts)]
     docs_parts: list[dict[str, Document]] = [{} for _ in range(doc_parts)]
-    for d in docs:
+    sig_parts: list[dict[str, np.ndarray]] = [{} for _ in range(doc_parts)]
+    for d, r in zip(docs, records):
         docs_parts[stable_part(d.id, doc_parts)][d.id] = d
+        sig_parts[stable_part(d.id, doc_parts)][d.id] = r.signatures
     vec_ids = [doc_id for doc_id, spans, _v in emb for _ in spans]
     vecs = np.concatenate([v for _i, _s, v in emb]).astype("<f2") if emb else np.zeros((0, 0), dtype="<f2")
     return {
@@ -320,6 +322,7 @@ def step_prepare(
         "ids": ids,
         "rows": row_parts,
         "docs": docs_parts,
+        "sigs": sig_parts,
         "vec_ids": vec_ids,
         "vecs": vecs,
         "n_docs": len(docs),
@@ -434,10 +437,12 @@ def step_ann_query(
     return {"pairs": parts, "n_pairs": len(pairs), "cpu": _cpu() - t0}
 
 
-def step_dedupe(doc_parts: int, min_hits: int, *pair_lists: list[S.Pair]) -> dict[tuple[int, int], list[S.Pair]]:
+def step_dedupe(
+    doc_parts: int, min_hits: int, min_ann: int, *pair_lists: list[S.Pair]
+) -> dict[tuple[int, int], list[S.Pair]]:
     """Deduplicate one pair partition (:func:`unspun.scan.dedupe_pairs`) and group its pairs by the
     document partitions of their two sides (so an align step needs two document partitions)."""
-    pairs = S.dedupe_pairs((p for ps in pair_lists for p in ps), min_hits)
+    pairs = S.dedupe_pairs((p for ps in pair_lists for p in ps), min_hits, min_ann)
     groups: dict[tuple[int, int], list[S.Pair]] = {}
     for p in pairs:
         groups.setdefault((stable_part(p[0], doc_parts), stable_part(p[1], doc_parts)), []).append(p)
@@ -452,9 +457,10 @@ def step_slice(groups: dict[tuple[int, int], list[S.Pair]], key: tuple[int, int]
     return groups[key][start:end]
 
 
-def step_merge_docs(*parts: dict[str, Document]) -> dict[str, Document]:
-    """One document partition from every batch's share of it (a later batch's version of an id wins)."""
-    out: dict[str, Document] = {}
+def step_merge_docs(*parts: dict[str, Any]) -> dict[str, Any]:
+    """One document (or signature) partition from every batch's share of it (a later batch's version of
+    an id wins)."""
+    out: dict[str, Any] = {}
     for p in parts:
         out.update(p)
     return out
@@ -488,20 +494,30 @@ def step_align(
     pairs: list[S.Pair],
     docs_a: dict[str, Document],
     docs_b: dict[str, Document],
+    sigs_a: dict[str, np.ndarray],
+    sigs_b: dict[str, np.ndarray],
     embedder_name: str | None,
     judge: bool,
     min_coverage: float,
     out: str | None,
     keep: bool,
+    min_similarity: float = S.MIN_WINDOW_SIMILARITY,
+    min_ann: int = S.ANN_MIN_HITS,
 ) -> dict[str, Any]:
-    """Align and judge a chunk of pairs (:func:`unspun.scan.align_pairs`), keep the linked ones
-    (:func:`unspun.scan.keep_linked`), write them as ``out/pairs/part-NNNNN.jsonl`` and return them
-    (without texts unless ``keep``).  Writing is idempotent: a retried step rewrites the same file."""
+    """Verify a chunk of pairs on their window signatures (:func:`unspun.scan.verify_pairs`), align and
+    judge the rest (:func:`unspun.scan.align_pairs`), keep the linked ones (:func:`unspun.scan.keep_linked`),
+    write them as ``out/pairs/part-NNNNN.jsonl`` and return them (without texts unless ``keep``).
+    Writing is idempotent: a retried step rewrites the same file."""
     t0 = _cpu()
+    n_in = len(pairs)
 
     def fetch(i: str) -> Document | None:
         return docs_a.get(i) or docs_b.get(i)
 
+    def signatures(i: str) -> np.ndarray | None:
+        return sigs_a.get(i, sigs_b.get(i))
+
+    pairs = S.verify_pairs(pairs, signatures, min_similarity=min_similarity, min_ann=min_ann)
     matches = S.keep_linked(S.align_pairs(pairs, fetch, embedder=_embedder(embedder_name), judge=judge), min_coverage)
     matches.sort(key=lambda m: (m.a.id, m.b.id))
     path = None
@@ -510,7 +526,8 @@ def step_align(
         write_text(path, "".join(match_line(m) + "\n" for m in matches))
     return {
         "matches": matches if keep else [light(m) for m in matches],
-        "n_pairs": len(pairs),
+        "n_pairs": n_in,
+        "n_verified": len(pairs),
         "path": path,
         "cpu": _cpu() - t0,
     }
@@ -693,7 +710,7 @@ class ScanResult:
 
     clusters: list[Cluster]
     documents: int
-    candidate_pairs: int
+    candidate_pairs: int  # pairs aligned: after verification (``sizes["unverified_pairs"]`` before it)
     linked_pairs: int
     parts: list[str]
     problems: list[tuple[str, str, str]]
@@ -732,6 +749,8 @@ def run_scan(
     ann_shard_vectors: int = ANN_SHARD_VECTORS,
     max_bucket: int = S.MAX_BUCKET,
     min_hits: int = S.MIN_HITS,
+    min_similarity: float = S.MIN_WINDOW_SIMILARITY,
+    min_ann: int = S.ANN_MIN_HITS,
     text_field: str = "text",
     id_field: str = "id",
     progress: ProgressFn | None = None,
@@ -816,7 +835,7 @@ def run_scan(
     dedup = []
     for q in range(n_parts):
         parts = [ex.submit(step_pick, s, "pairs", q, name="pairs") for s in pair_sources]
-        dedup.append(ex.submit(step_dedupe, n_parts, min_hits, *parts, name="dedupe"))
+        dedup.append(ex.submit(step_dedupe, n_parts, min_hits, min_ann, *parts, name="dedupe"))
     sizes_per = ex.gather([ex.submit(step_group_sizes, d, name="group-sizes") for d in dedup])
     cpu["band_join"] = sum(ex.gather([ex.submit(step_pick, j, "cpu") for j in joins]))
     cpu["ann"] = sum(ex.gather([ex.submit(step_pick, a, "cpu") for a in ann_steps]))
@@ -832,6 +851,10 @@ def run_scan(
         ex.submit(step_merge_docs, *[ex.submit(step_pick, b, "docs", h, name="docs") for b in prep], name="doc-partition")
         for h in range(n_parts)
     ]
+    sig_parts = [
+        ex.submit(step_merge_docs, *[ex.submit(step_pick, b, "sigs", h, name="sigs") for b in prep], name="sig-partition")
+        for h in range(n_parts)
+    ]
     aligns = []
     for q, groups in enumerate(sizes_per if align else []):
         for (ha, hb), n in groups.items():
@@ -839,14 +862,14 @@ def run_scan(
                 chunk = ex.submit(step_slice, dedup[q], (ha, hb), s, min(n, s + align_chunk), name="chunk")
                 aligns.append(
                     ex.submit(
-                        step_align, len(aligns), chunk, doc_parts[ha], doc_parts[hb], emb_name, judge, min_coverage, out,
-                        keep_matches, name="align",
+                        step_align, len(aligns), chunk, doc_parts[ha], doc_parts[hb], sig_parts[ha], sig_parts[hb],
+                        emb_name, judge, min_coverage, out, keep_matches, min_similarity, min_ann, name="align",
                     )
                 )
     matches: list[Match] = []
     paths: list[str] = []
     cpu["align"] = 0.0
-    done = 0
+    done = verified = 0
     _progress(progress, "align", 0, n_pairs)
     for h in ex.as_completed(aligns):
         r = ex.result(h)
@@ -854,9 +877,11 @@ def run_scan(
         if r["path"]:
             paths.append(r["path"])
         cpu["align"] += r["cpu"]
+        verified += r["n_verified"]
         done += r["n_pairs"]
         _progress(progress, "align", done, n_pairs)
-    ex.release([*aligns, *doc_parts, *dedup, *pair_sources, *prep])
+    ex.release([*aligns, *doc_parts, *sig_parts, *dedup, *pair_sources, *prep])
+    sizes["unverified_pairs"] = n_pairs
     wall["align"] = time.perf_counter() - t
     t = time.perf_counter()
 
@@ -872,7 +897,7 @@ def run_scan(
     return ScanResult(
         clusters=clusters,
         documents=n_docs,
-        candidate_pairs=n_pairs,
+        candidate_pairs=verified if align else n_pairs,
         linked_pairs=len(matches),
         parts=sorted(paths),
         problems=problems,

@@ -44,8 +44,8 @@ class FingerprintParams:
     content_words: bool = True  # drop function words (STOPWORDS) before shingling
     window: int = 24  # shingles per window
     step: int = 12  # shingles between window starts
-    num_perm: int = 32  # MinHash permutations per window
-    bands: int = 8  # LSH bands (num_perm // bands rows each)
+    num_perm: int = 36  # MinHash permutations per window
+    bands: int = 18  # LSH bands (num_perm // bands rows each)
     seed: int = 20130  # MinHash seed (fixed: signatures must agree across runs)
 
     @property
@@ -185,9 +185,25 @@ def band_keys(signatures: np.ndarray, params: FingerprintParams = DEFAULT_PARAMS
     return h.view(np.int64)
 
 
+def best_window_agreement(sigs_a: np.ndarray, sigs_b: np.ndarray) -> int:
+    """The most signature values any window of one text shares with any window of the other (the
+    estimated Jaccard similarity of those two windows times ``num_perm``); 0 when either has no window."""
+    a = np.ascontiguousarray(np.asarray(sigs_a, dtype=np.uint32).T)  # (num_perm, windows)
+    b = np.ascontiguousarray(np.asarray(sigs_b, dtype=np.uint32).T)
+    if a.shape[1] == 0 or b.shape[1] == 0:
+        return 0
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"signatures of {a.shape[0]} and {b.shape[0]} permutations cannot be compared")
+    # one permutation at a time into a small counter matrix: no (windows, windows, num_perm) temporary
+    acc = np.zeros((a.shape[1], b.shape[1]), dtype=np.uint16)
+    for k in range(a.shape[0]):
+        acc += a[k][:, None] == b[k][None, :]
+    return int(acc.max())
+
+
 def best_window_similarity(sigs_a: np.ndarray, sigs_b: np.ndarray) -> float:
     """The highest estimated Jaccard similarity between any window of one text and any of the other."""
-    if len(sigs_a) == 0 or len(sigs_b) == 0:
+    sig = np.asarray(sigs_a)
+    if sig.ndim != 2 or sig.shape[1] == 0:
         return 0.0
-    eq = (sigs_a[:, None, :] == sigs_b[None, :, :]).mean(axis=2)
-    return float(eq.max())
+    return best_window_agreement(sigs_a, sigs_b) / sig.shape[1]

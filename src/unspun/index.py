@@ -33,8 +33,10 @@ from .fingerprint import DEFAULT_PARAMS, FingerprintParams, band_keys
 from .scan import (
     ANN_NEIGHBOURS,
     ANN_THRESHOLD,
+    ANN_MIN_HITS,
     MAX_BUCKET,
     MIN_HITS,
+    MIN_WINDOW_SIMILARITY,
     align_one,
     align_pairs,
     ann_build,
@@ -48,6 +50,7 @@ from .scan import (
     group_rows,
     link_clusters,
     passages_for_vectors,
+    verify_pairs,
 )
 from .types import Cluster, Document, Match
 
@@ -575,9 +578,33 @@ class Index:
 
     # ------------------------------------------------------------------ check
 
+    def signatures(self, id: str) -> np.ndarray | None:
+        """The stored MinHash window signatures of document ``id`` (uint32, windows x num_perm), or None."""
+        row = self._db.execute(
+            "SELECT s.windows, s.data FROM signatures s JOIN documents d ON d.docno = s.docno WHERE d.id = ?", (id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return np.frombuffer(row[1], dtype="<u4").reshape(int(row[0]), self.params.num_perm)
+
+    def _signature_lookup(self, extra: dict[str, np.ndarray] | None = None, size: int = 4096) -> Callable[[str], np.ndarray | None]:
+        """:meth:`signatures` behind a bounded cache (pairs come sorted, so one side repeats), with
+        ``extra`` signatures (a query not in the index) looked up first."""
+        from functools import lru_cache
+
+        cached = lru_cache(maxsize=size)(self.signatures)
+        extra = extra or {}
+
+        def lookup(id: str) -> np.ndarray | None:
+            return extra[id] if id in extra else cached(id)
+
+        return lookup
+
     def candidates(self, doc: Document | str, *, limit: int = 20) -> list[tuple[str, int]]:
-        """Candidate documents for ``doc``: ``(id, evidence)`` pairs, most evidence first (shared LSH band
-        buckets, plus one per passage whose embedding is a near neighbour)."""
+        """Candidate documents for ``doc``: ``(id, evidence)`` pairs, most evidence first.  A stored document
+        is a candidate when it shares ``MIN_HITS`` LSH band buckets with ``doc`` and one of its windows is
+        similar to one of ``doc``'s (``MIN_WINDOW_SIMILARITY``), or when ``ANN_MIN_HITS`` passages of
+        ``doc`` have a near neighbour in it; evidence counts the shared buckets and near passages."""
         from .api import as_document
 
         doc = as_document(doc, "query")
@@ -598,7 +625,8 @@ class Index:
                 q = np.asarray(self._embedder.encode([doc.text[s:e] for s, e in spans]), dtype=np.float32)
                 nids, nsims = self._ann_search(q, ANN_NEIGHBOURS)
                 pairs += ann_pairs([doc.id] * len(spans), nids, nsims, ANN_THRESHOLD)
-        scored = [(b if a == doc.id else a, n) for a, b, n in dedupe_pairs(pairs, MIN_HITS)]
+        found = verify_pairs(dedupe_pairs(pairs), self._signature_lookup({doc.id: rec.signatures}, size=64))
+        scored = [(b if a == doc.id else a, n + v) for a, b, n, v in found]
         scored = [(i, n) for i, n in scored if i and i != doc.id]
         scored.sort(key=lambda x: (-x[1], x[0]))
         return scored[:limit]
@@ -625,8 +653,16 @@ class Index:
 
     # ------------------------------------------------------------------ scan
 
-    def candidate_pairs(self, *, max_bucket: int = MAX_BUCKET, min_hits: int = MIN_HITS) -> list[tuple[str, str, int]]:
-        """Every candidate pair of the corpus (LSH band join plus ANN neighbours), deduplicated and sorted."""
+    def candidate_pairs(
+        self,
+        *,
+        max_bucket: int = MAX_BUCKET,
+        min_hits: int = MIN_HITS,
+        min_similarity: float = MIN_WINDOW_SIMILARITY,
+        min_ann: int = ANN_MIN_HITS,
+    ) -> list[tuple[str, str, int, int]]:
+        """Every candidate pair of the corpus, sorted: the LSH band join plus ANN neighbours, deduplicated
+        (:func:`unspun.scan.dedupe_pairs`) and verified on window signatures (:func:`unspun.scan.verify_pairs`)."""
         rows = self._db.execute("SELECT b.key, d.id FROM bands b JOIN documents d ON d.docno = b.docno ORDER BY b.key, d.id")
         pairs = candidate_pairs(group_rows(rows), max_bucket)
         if self._embedder is not None:
@@ -637,7 +673,9 @@ class Index:
                 q = np.frombuffer(b"".join(r[2] for r in chunk), dtype="<f2").reshape(len(chunk), -1).astype(np.float32)
                 nids, nsims = self._ann_search(q, ANN_NEIGHBOURS + 1)
                 pairs += ann_pairs([r[1] for r in chunk], nids, nsims, ANN_THRESHOLD)
-        return dedupe_pairs(pairs, min_hits)
+        unique = dedupe_pairs(pairs, min_hits, min_ann)
+        del pairs
+        return verify_pairs(unique, self._signature_lookup(), min_similarity=min_similarity, min_ann=min_ann)
 
     def scan(
         self,

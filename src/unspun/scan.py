@@ -8,8 +8,8 @@ differs::
     documents ──fingerprint_batch──► records ──band_rows──► (band_key, doc_id)
         ──group by band_key (the shuffle)──► groups ──candidate_pairs──► pairs
     vectors ──ann_pairs──► pairs
-    pairs ──dedupe_pairs──► sorted unique pairs ──align_pairs──► matches
-        ──link_clusters──► clusters (largest first)
+    pairs ──dedupe_pairs──► sorted unique pairs ──verify_pairs (window signatures)──► candidates
+        ──align_pairs──► matches ──link_clusters──► clusters (largest first)
 
 Stage inputs and outputs are tuples, lists, strings, ints and numpy arrays: they
 pickle, and they sort.  Importing this module does not import SQLite.
@@ -24,21 +24,29 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .fingerprint import DEFAULT_PARAMS, FingerprintParams, band_keys, fingerprint
+from .fingerprint import DEFAULT_PARAMS, FingerprintParams, band_keys, best_window_agreement, fingerprint
 from .types import Cluster, Document, Match
 
 #: Band buckets holding more documents than this are boilerplate (licence text, a wire-service footer)
 #: and make no candidate pairs: they would cost a quadratic number of alignments and explain nothing.
 MAX_BUCKET = 50
-#: A pair of documents must share at least this many band keys to be a candidate.
-MIN_HITS = 1
-#: ANN neighbours of a passage with at least this cosine similarity are candidates.
+#: A pair of documents must share at least this many band buckets to be a candidate ...
+MIN_HITS = 3
+#: ... and then one window of each must agree on at least this share of their MinHash values (an estimated
+#: Jaccard similarity; 9 of 36 values).  Two-row bands find windows down to a Jaccard similarity of about
+#: 0.25 (spun and translated passages), and most of their random collisions are dropped here, before the
+#: far dearer alignment.  Chosen with the PAN 2013 corpus: see ``unspun eval pan-scan --candidates-only``.
+MIN_WINDOW_SIMILARITY = 0.25
+#: ANN neighbours of a passage with at least this cosine similarity are evidence of a pair ...
 ANN_THRESHOLD = 0.80
 ANN_NEIGHBOURS = 8
+#: ... and a pair with this many such neighbours is a candidate whatever its signatures say (a paraphrase
+#: that shares few words).
+ANN_MIN_HITS = 2
 #: Passages embedded per document: sentences grouped up to this many characters.
 PASSAGE_CHARS = 600
 
-Pair = tuple[str, str, int]  # (id_a, id_b, evidence count) with id_a < id_b
+Pair = tuple[str, str, int, int]  # (id_a, id_b, shared band buckets, near passage vectors) with id_a < id_b
 
 
 def content_hash(text: str) -> str:
@@ -94,7 +102,7 @@ def group_rows(rows: Iterable[tuple[int, str]]) -> Iterator[tuple[int, list[str]
 
 
 def candidate_pairs(groups: Iterable[tuple[int, Sequence[str]]], max_bucket: int = MAX_BUCKET) -> list[Pair]:
-    """Every pair of documents sharing a band bucket, once per shared bucket (``(a, b, 1)``, a < b).
+    """Every pair of documents sharing a band bucket, once per shared bucket (``(a, b, 1, 0)``, a < b).
     Buckets larger than ``max_bucket`` are skipped."""
     out: list[Pair] = []
     for _key, ids in groups:
@@ -103,7 +111,7 @@ def candidate_pairs(groups: Iterable[tuple[int, Sequence[str]]], max_bucket: int
             continue
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
-                out.append((a, b, 1))
+                out.append((a, b, 1, 0))
     return out
 
 
@@ -192,25 +200,55 @@ def ann_pairs(
     threshold: float,
 ) -> list[Pair]:
     """Pairs from nearest-neighbour search over embeddings: ``neighbours[i]`` (with cosine
-    ``similarities[i]``) are the neighbours found for ``ids[i]``; those at or above ``threshold``
-    become candidates."""
+    ``similarities[i]``) are the neighbours found for ``ids[i]``; each at or above ``threshold`` is one
+    piece of evidence, ``(a, b, 0, 1)`` (a neighbour without an id, one no longer stored, is skipped)."""
     out: list[Pair] = []
     for a, ns, ss in zip(ids, neighbours, similarities):
         for b, s in zip(ns, ss):
-            if b != a and s >= threshold:
-                out.append((min(a, b), max(a, b), 1))
+            if b and b != a and s >= threshold:
+                out.append((min(a, b), max(a, b), 0, 1))
     return out
 
 
-def dedupe_pairs(pairs: Iterable[Pair], min_hits: int = MIN_HITS) -> list[Pair]:
-    """Merge duplicate pairs (summing their evidence counts), keep those with ``min_hits`` or more, sorted."""
-    counts: dict[tuple[str, str], int] = {}
-    for a, b, n in pairs:
+def dedupe_pairs(pairs: Iterable[Pair], min_hits: int = MIN_HITS, min_ann: int = ANN_MIN_HITS) -> list[Pair]:
+    """Merge duplicate pairs (summing both evidence counts), keep those with ``min_hits`` or more shared
+    buckets or ``min_ann`` or more near passage vectors, sorted."""
+    counts: dict[tuple[str, str], list[int]] = {}
+    for a, b, n, v in pairs:
         if a == b:
             continue
         k = (a, b) if a < b else (b, a)
-        counts[k] = counts.get(k, 0) + n
-    return sorted((a, b, n) for (a, b), n in counts.items() if n >= min_hits)
+        c = counts.get(k)
+        if c is None:
+            counts[k] = [n, v]
+        else:
+            c[0] += n
+            c[1] += v
+    return sorted((a, b, n, v) for (a, b), (n, v) in counts.items() if n >= min_hits or v >= min_ann)
+
+
+def verify_pairs(
+    pairs: Iterable[Pair],
+    signatures: Callable[[str], np.ndarray | None],
+    *,
+    min_similarity: float = MIN_WINDOW_SIMILARITY,
+    min_ann: int = ANN_MIN_HITS,
+) -> list[Pair]:
+    """The pairs worth aligning: those with ``min_ann`` near passage vectors, and those where a window of
+    one document and a window of the other agree on at least ``min_similarity`` of their MinHash values
+    (``signatures(id)`` gives a document's window signatures; a pair whose document it no longer finds is
+    dropped).  Keeps the order of ``pairs``."""
+    out: list[Pair] = []
+    for p in pairs:
+        if p[3] >= min_ann:
+            out.append(p)
+            continue
+        sa, sb = signatures(p[0]), signatures(p[1])
+        if sa is None or sb is None or not len(sa) or not len(sb):
+            continue
+        if best_window_agreement(sa, sb) >= min_similarity * sa.shape[1] - 1e-9:
+            out.append(p)
+    return out
 
 
 # --------------------------------------------------------------------------- align and cluster
@@ -237,7 +275,7 @@ def align_pairs(
     """Align every pair (documents looked up with ``fetch``); pairs without a reused passage, or with a
     document ``fetch`` no longer finds, are dropped.  Matches come back in the order of ``pairs``."""
     out: list[Match] = []
-    for a_id, b_id, _n in pairs:
+    for a_id, b_id, *_evidence in pairs:
         a, b = fetch(a_id), fetch(b_id)
         if a is None or b is None:
             continue

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..errors import ConfigError
 from .output import write_json
 
 
@@ -45,6 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     scan.add_argument("dir", metavar="DIR", nargs="?", default=None, help="corpus folder (default ../shared/data/pan13-train)")
     scan.add_argument("--db", metavar="FILE", help="keep the index in this file (default: a temporary file)")
     scan.add_argument("--candidates-only", action="store_true", help="stop after candidate generation (no alignment)")
+    scan.add_argument("--sample", type=int, metavar="N", help="only the documents of N random listed pairs per category")
+    scan.add_argument("--seed", type=int, default=0, help="seed of the random sample (default 0)")
+    scan.add_argument("--workers", type=int, default=0, help="processes (default: all cores)")
     scan.set_defaults(func=run_pan_scan)
 
     dist = ev.add_parser("distortions", help="the distortion benchmark: precision and recall per kind")
@@ -99,7 +103,12 @@ def run_pan_scan(args: argparse.Namespace) -> int:
         result = pan_candidates(root, db=args.db)
         print("candidate pairs (before alignment):")
     else:
-        result = pan_scan(root, db=args.db, progress=lambda s: print(s, file=sys.stderr, flush=True))
+        if args.sample is not None and args.sample < 1:
+            raise ConfigError(f"--sample must be at least 1, not {args.sample}")
+        result = pan_scan(
+            root, db=args.db, progress=lambda s: print(s, file=sys.stderr, flush=True),
+            workers=args.workers or None, sample=args.sample, seed=args.seed,
+        )
     print(result.report())
     return 0
 

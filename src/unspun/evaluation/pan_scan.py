@@ -47,6 +47,22 @@ class PairLists:
     listed: dict[str, frozenset[tuple[str, str]]]  # category -> every listed pair
     with_cases: dict[str, frozenset[tuple[str, str]]]  # category -> listed pairs that have a truth XML
 
+    def sample(self, n: int, seed: int = 0) -> "PairLists":
+        """``n`` random listed pairs per category (all of a smaller category), fixed by ``seed``."""
+        import random
+
+        listed, cases = {}, {}
+        for cat, pairs in self.listed.items():
+            ordered = sorted(pairs)
+            picked = frozenset(random.Random(f"{seed}:{cat}").sample(ordered, min(n, len(ordered))))
+            listed[cat] = picked
+            cases[cat] = self.with_cases[cat] & picked
+        return PairLists(listed, cases)
+
+    def documents(self) -> set[str]:
+        """Every document id named by a listed pair."""
+        return {d for pairs in self.listed.values() for p in pairs for d in p}
+
 
 def read_pair_lists(root: str | os.PathLike[str]) -> PairLists:
     root = Path(root)
@@ -72,12 +88,19 @@ def read_pair_lists(root: str | os.PathLike[str]) -> PairLists:
     return PairLists(listed, cases)
 
 
-def iter_pan_documents(root: str | os.PathLike[str]) -> Iterator[Document]:
-    """Every document of the corpus, id = ``src/NAME`` or ``susp/NAME``, in sorted order."""
+def iter_pan_documents(root: str | os.PathLike[str], only: set[str] | None = None) -> Iterator[Document]:
+    """Every document of the corpus (or those of ``only``), id = ``src/NAME`` or ``susp/NAME``, in sorted order."""
     root = Path(root)
     for sub in ("src", "susp"):
         for p in sorted((root / sub).glob("*.txt")):
-            yield Document(id=f"{sub}/{p.name}", text=p.read_bytes().decode("utf-8"))
+            if only is None or f"{sub}/{p.name}" in only:
+                yield Document(id=f"{sub}/{p.name}", text=p.read_bytes().decode("utf-8"))
+
+
+#: An unlisted link whose longest passage is at least this long (characters, shorter side) and aligns with
+#: at least this score is text the two documents share near-verbatim: reuse PAN does not list.
+VERBATIM_CHARS = 200
+VERBATIM_SCORE = 0.9
 
 
 @dataclass
@@ -86,6 +109,9 @@ class PanScanResult:
     linked: set[tuple[str, str]]
     lists: PairLists
     seconds: dict[str, float] = field(default_factory=dict)
+    #: per linked pair: (longest passage in characters on its shorter side, that passage's score)
+    strongest: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
+    candidates: int = 0
 
     def recall(self, category: str, cases_only: bool = False) -> tuple[int, int]:
         pairs = (self.lists.with_cases if cases_only else self.lists.listed)[category]
@@ -104,8 +130,15 @@ class PanScanResult:
         shared = {p for p in unlisted if sources[p[0]] & sources[p[1]] or p[1] in sources[p[0]]}
         return unlisted, shared
 
+    def verbatim(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The pairs whose longest passage is near-verbatim shared text (``VERBATIM_CHARS``, ``VERBATIM_SCORE``)."""
+        return {
+            p for p in pairs
+            if p in self.strongest and self.strongest[p][0] >= VERBATIM_CHARS and self.strongest[p][1] >= VERBATIM_SCORE
+        }
+
     def report(self) -> str:
-        lines = [f"documents indexed: {self.documents}   linked pairs: {len(self.linked)}"]
+        lines = [f"documents indexed: {self.documents}   candidate pairs: {self.candidates}   linked pairs: {len(self.linked)}"]
         lines.append(f"{'category':30} {'linked':>7} {'listed':>7} {'share':>7} {'target':>7}")
         for cat in CATEGORIES[1:]:
             cases_only = cat == "05-summary-obfuscation"
@@ -119,6 +152,14 @@ class PanScanResult:
             f"false links (linked, in no list): {len(unlisted)} = {len(unlisted) / max(len(self.linked), 1):.1%} of linked pairs"
             f" (target < 5%); of these {len(shared)} join two documents that reuse the same listed source"
         )
+        if self.strongest:
+            verbatim = self.verbatim(unlisted - shared)
+            rest = unlisted - shared - verbatim
+            lines.append(
+                f"  {len(verbatim)} more share a near-verbatim passage (>= {VERBATIM_CHARS} chars at score >= {VERBATIM_SCORE}:"
+                f" duplicated text PAN does not list); the other {len(rest)}"
+                f" = {len(rest) / max(len(self.linked), 1):.1%} of linked pairs are the upper bound of wrong links"
+            )
         for k, v in self.seconds.items():
             lines.append(f"time {k}: {v:.1f} s")
         return "\n".join(lines)
@@ -131,23 +172,30 @@ def pan_scan(
     min_coverage: float = 0.0,
     progress: Callable[[str], None] | None = None,
     workers: int | None = None,
+    sample: int | None = None,
+    seed: int = 0,
 ) -> PanScanResult:
     """Index every document of the PAN corpus at ``root`` (in ``db``, a temporary file by default), align
     every candidate pair (without the judge: linking does not depend on it) on ``workers`` processes
-    (default: every core), and compare the linked pairs with the PAN lists."""
+    (default: every core), and compare the linked pairs with the PAN lists.  With ``sample``, only the
+    documents of ``sample`` random listed pairs per category (fixed by ``seed``) are indexed."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from ..index import Index
 
     lists = read_pair_lists(root)
+    only = None
+    if sample is not None:
+        lists = lists.sample(sample, seed)
+        only = lists.documents()
     seconds: dict[str, float] = {}
     workers = workers or os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="unspun-pan-scan-") as tmp:
         path = Path(db) if db else Path(tmp) / "pan.unspun"
         with Index(path) as index:
             t = time.perf_counter()
-            index.add(iter_pan_documents(root), workers=workers)
+            index.add(iter_pan_documents(root, only), workers=workers)
             seconds["index"] = time.perf_counter() - t
             t = time.perf_counter()
             pairs = index.candidate_pairs()
@@ -157,15 +205,17 @@ def pan_scan(
             progress(f"{len(pairs)} candidate pairs to align on {workers} processes")
         t = time.perf_counter()
         linked: set[tuple[str, str]] = set()
+        strongest: dict[tuple[str, str], tuple[int, float]] = {}
         chunks = [pairs[i : i + 200] for i in range(0, len(pairs), 200)]
         spawn = multiprocessing.get_context("spawn")  # fork could deadlock on the parent's thread pools
         with ProcessPoolExecutor(workers, mp_context=spawn, initializer=_open_index, initargs=(str(path),)) as pool:
             for k, found in enumerate(pool.map(_link_chunk, chunks, [min_coverage] * len(chunks)), 1):
+                strongest.update(found)
                 linked.update(found)
                 if progress and (k % 10 == 0 or k == len(chunks)):
                     progress(f"aligned {min(k * 200, len(pairs))}/{len(pairs)} pairs, {len(linked)} linked")
         seconds["align"] = time.perf_counter() - t
-    return PanScanResult(n, linked, lists, seconds)
+    return PanScanResult(n, linked, lists, seconds, strongest, len(pairs))
 
 
 _WORKER: dict[str, object] = {}  # the index opened once in each worker process (set by _open_index)
@@ -177,12 +227,18 @@ def _open_index(path: str) -> None:
     _WORKER["index"] = Index(path, readonly=True)
 
 
-def _link_chunk(pairs: list, min_coverage: float) -> list[tuple[str, str]]:
+def _link_chunk(pairs: list, min_coverage: float) -> dict[tuple[str, str], tuple[int, float]]:
+    """The linked pairs of a chunk, each with its longest passage (shorter side, characters) and its score."""
     from ..scan import align_pairs
 
     index = _WORKER["index"]
     matches = align_pairs(pairs, index.get, judge=False)  # type: ignore[attr-defined]
-    return [_key(m.a.id, m.b.id) for m in matches if m.score >= min_coverage]
+    out: dict[tuple[str, str], tuple[int, float]] = {}
+    for m in matches:
+        if m.score >= min_coverage:
+            best = max(m.passages, key=lambda p: (min(len(p.a), len(p.b)), p.score))
+            out[_key(m.a.id, m.b.id)] = (min(len(best.a), len(best.b)), float(best.score))
+    return out
 
 
 def pan_candidates(root: str | os.PathLike[str], *, db: str | os.PathLike[str] | None = None) -> PanScanResult:
@@ -199,10 +255,10 @@ def pan_candidates(root: str | os.PathLike[str], *, db: str | os.PathLike[str] |
             index.add(iter_pan_documents(root))
             seconds["index"] = time.perf_counter() - t
             t = time.perf_counter()
-            linked = {(a, b) for a, b, _ in index.candidate_pairs()}
+            linked = {(p[0], p[1]) for p in index.candidate_pairs()}
             seconds["candidates"] = time.perf_counter() - t
             n = len(index)
-    return PanScanResult(n, linked, lists, seconds)
+    return PanScanResult(n, linked, lists, seconds, candidates=len(linked))
 
 
 def main(argv: list[str] | None = None) -> int:

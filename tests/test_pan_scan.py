@@ -1,0 +1,65 @@
+"""Corpus-scale gate: index a fixed sample of the PAN 2013 documents, scan, and count the listed pairs linked.
+
+`unspun eval pan-scan --sample 40 --seed 2026` printed, when the floors were set:
+02 40/40, 03 38/40, 04 36/40, 05 (pairs with cases) 8/10, 01 0/40 — floors sit
+just below; the full corpus (`unspun eval pan-scan`) is the figure in the README.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import PAN
+from unspun.evaluation.pan_scan import PairLists, PanScanResult, pan_scan, read_pair_lists
+
+FLOORS = {
+    "02-no-obfuscation": 0.95,
+    "03-random-obfuscation": 0.90,
+    "04-translation-obfuscation": 0.85,
+    "05-summary-obfuscation": 0.70,  # of the sampled pairs that have cases
+}
+
+
+def test_sample_is_fixed_and_stratified():
+    lists = read_pair_lists(PAN)
+    a, b = lists.sample(10, seed=5), lists.sample(10, seed=5)
+    assert a == b and a != lists.sample(10, seed=6)
+    assert all(len(v) == 10 and v <= lists.listed[k] for k, v in a.listed.items())
+    assert all(a.with_cases[k] <= v for k, v in a.listed.items())
+    assert {d.split("/")[0] for d in a.documents()} == {"src", "susp"}
+
+
+def test_pan_scan_sample_floors():
+    result = pan_scan(PAN, sample=40, seed=2026, workers=2)
+    for cat, floor in FLOORS.items():
+        hit, n = result.recall(cat, cases_only=cat.startswith("05"))
+        assert n > 0 and hit / n >= floor, (cat, hit, n)
+    hit, n = result.recall("01-no-plagiarism")
+    assert hit / n <= 0.05, hit
+    report = result.report()
+    assert "false links (linked, in no list)" in report and "upper bound of wrong links" in report
+
+
+def test_false_link_breakdown_on_hand_made_lists():
+    a, b, c, d = "src/a.txt", "susp/b.txt", "susp/c.txt", "src/d.txt"
+    pairs = frozenset({(a, b), (a, c)})  # b and c both reuse a
+    lists = PairLists(
+        {"01-no-plagiarism": frozenset(), "02-no-obfuscation": pairs, "03-random-obfuscation": frozenset(),
+         "04-translation-obfuscation": frozenset(), "05-summary-obfuscation": frozenset()},
+        {"01-no-plagiarism": frozenset(), "02-no-obfuscation": pairs, "03-random-obfuscation": frozenset(),
+         "04-translation-obfuscation": frozenset(), "05-summary-obfuscation": frozenset()},
+    )
+    linked = {(a, b), (b, c), (c, d), (a, d)}
+    strongest = {(a, b): (900, 0.99), (b, c): (400, 0.6), (c, d): (800, 0.97), (a, d): (300, 0.5)}
+    r = PanScanResult(4, linked, lists, strongest=strongest, candidates=9)
+    assert r.recall("02-no-obfuscation") == (1, 2)
+    unlisted, shared = r.false_links()
+    assert unlisted == {(b, c), (c, d), (a, d)} and shared == {(b, c)}
+    assert r.verbatim(unlisted - shared) == {(c, d)}
+    assert "the other 1 = 25.0% of linked pairs" in r.report()
+
+
+def test_cli_rejects_a_bad_sample():
+    out = subprocess.run([sys.executable, "-m", "unspun", "eval", "pan-scan", str(PAN), "--sample", "0"],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and "--sample must be at least 1" in out.stderr and "Traceback" not in out.stderr
