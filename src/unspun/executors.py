@@ -83,6 +83,20 @@ def _embedder(name: str | None) -> Any:
     return get_embedder(name)  # loaded once per worker process
 
 
+def warm_worker(embedder_name: str | None = None, judge: bool = True) -> int:
+    """Load what the steps use (aligner, embedder, the judge's models) in this process, once, so the
+    first steps do not pay for it and a timed run measures work, not start-up; returns the process id."""
+    from . import align  # noqa: F401  (imports the aligner's dependencies)
+
+    _embedder(embedder_name)
+    if judge:
+        from .judge import models
+
+        models.nlp()
+        models.embedder()
+    return os.getpid()
+
+
 def _ingest() -> Any:
     # not ``from . import ingest``: unspun.__getattr__ re-exports ``ingest`` lazily and would recurse
     import importlib
@@ -593,6 +607,14 @@ class LocalExecutor:
     def release(self, handles: Iterable[Any]) -> None:
         pass
 
+    def warm(self, embedder_name: str | None = None, judge: bool = True) -> None:
+        """Load the models now: in this process, or once in each pool process (one blocking task each)."""
+        if self._pool is None:
+            warm_worker(embedder_name, judge)
+            return
+        for f in [self._pool.submit(warm_worker, embedder_name, judge) for _ in range(self.processes)]:
+            f.result()
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown()
@@ -603,6 +625,17 @@ class LocalExecutor:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _warm_plugin(embedder_name: str | None, judge: bool) -> Any:
+    """A Dask worker plugin that runs :func:`warm_worker` when a worker starts (or when it is registered)."""
+    from distributed import WorkerPlugin
+
+    class WarmPlugin(WorkerPlugin):
+        def setup(self, worker: Any) -> None:
+            warm_worker(embedder_name, judge)
+
+    return WarmPlugin()
 
 
 def _distributed() -> Any:
@@ -687,6 +720,10 @@ class DaskExecutor:
         for h in handles:
             h.release()
 
+    def warm(self, embedder_name: str | None = None, judge: bool = True) -> None:
+        """Load the models on every worker now, and on every worker that joins (or restarts) later."""
+        self.client.register_plugin(_warm_plugin(embedder_name, judge), name=f"unspun-warm-{embedder_name}-{judge}")
+
     def close(self) -> None:
         if self._own_client:
             self.client.close()
@@ -755,6 +792,7 @@ def run_scan(
     id_field: str = "id",
     progress: ProgressFn | None = None,
     align: bool = True,
+    warm: bool = True,
 ) -> ScanResult:
     """Scan ``batches`` (lists of documents or of :class:`FileRef`) on ``executor``.
 
@@ -762,6 +800,7 @@ def run_scan(
     cluster's matches come without texts, provenance and distortions unless
     ``keep_matches``; the full pairs are in ``out/pairs/part-*.jsonl`` when ``out`` is given).
     ``align=False`` stops after candidate generation (no matches, no clusters: for measuring).
+    ``warm`` loads the models on every worker first (:meth:`DaskExecutor.warm`).
     """
     if not 0.0 <= min_coverage <= 1.0:
         raise ConfigError(f"min_coverage must be between 0 and 1, not {min_coverage}")
@@ -770,6 +809,8 @@ def run_scan(
     emb_name = resolve_embedder_name(embedder)
     n_parts = partitions or max(1, 2 * executor.workers)
     ex = executor
+    if warm:
+        ex.warm(emb_name, judge and align)
     wall: dict[str, float] = {}
     cpu: dict[str, float] = {}
     t = time.perf_counter()
