@@ -56,6 +56,8 @@ class AlignParams:
     summary_copied: float = 0.9  # no summary where passages as long on both sides (copies) cover this share of its short side
     summary_copy_ratio: float = 1.1  # ... "as long": at most this ratio between the two sides' lengths
     summary_step: float = 3.0  # median long-side sentences between counterparts of successive summary sentences
+    summary_local: float = 0.87  # no summary when this share of its words found on the long side lie in one window ...
+    summary_window: float = 1.5  # ... this many times the summary's length (reuse of one region, not of the whole text)
     single_seed_min: float = 0.5  # a passage of one seed sentence pair needs at least this score
     validate_cosine: float = 0.34  # tf-idf cosine two sides of a passage must reach as a whole
     min_chars: int = 150  # shorter passages are dropped (on the shorter side)
@@ -517,6 +519,32 @@ def _steps(run: list[tuple[int, int]], short_axis: int) -> tuple[float, float]:
     return float(dist[len(dist) // 2]), sum(m >= 0 for m in moves) / len(moves)
 
 
+def _concentration(short_side: _Side, short: Span, long_side: _Side, window: float) -> float:
+    """Share of the summary's distinct content words (found on the long side) that one window of the long side holds.
+
+    A summary draws its words from all over the text it summarises; words that
+    sit together in one region of ``window`` characters come from reusing that
+    region, not the whole text.
+    """
+    vocab = {w for _, st, w in short_side.word_spans if short.start <= st < short.end}
+    hits = [(st, w) for _, st, w in long_side.word_spans if w in vocab]
+    total = len({w for _, w in hits})
+    if not total:
+        return 0.0
+    counts: dict[str, int] = {}
+    best = lo = 0
+    for st, w in hits:
+        counts[w] = counts.get(w, 0) + 1
+        while st - hits[lo][0] > window:
+            x = hits[lo][1]
+            counts[x] -= 1
+            if not counts[x]:
+                del counts[x]
+            lo += 1
+        best = max(best, len(counts))
+    return best / total
+
+
 def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, p: AlignParams) -> list[tuple[int, Passage]]:
     """Find short passages that summarise a whole text.
 
@@ -542,6 +570,7 @@ def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, p: AlignParams)
                 l_ext < p.summary_cover * len(whole)
                 or not p.summary_ratio * len(short) <= len(whole) <= p.summary_max_ratio * len(short)
                 or len(short) < p.min_chars
+                or _concentration(short_side, short, long_side, p.summary_window * len(short)) >= p.summary_local
             ):
                 continue
             pa, pb = (whole, short) if short_axis == 1 else (short, whole)
