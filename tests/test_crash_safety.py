@@ -84,7 +84,7 @@ def verify(db: Path, docs: list[tuple[str, str]], rng: random.Random) -> int:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if not tables:
             return 0  # killed before the schema transaction committed: an empty database
-        assert {"meta", "documents", "signatures", "bands", "vectors"} <= tables
+        assert {"meta", "documents", "signatures", "retired", "vectors"} <= tables
         q = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
         ids = [r[0] for r in con.execute("SELECT id FROM documents ORDER BY docno")]
         n = len(ids)
@@ -95,8 +95,8 @@ def verify(db: Path, docs: list[tuple[str, str]], rng: random.Random) -> int:
         # every document has its derived rows, and nothing derived is left without its document
         assert q("SELECT COUNT(*) FROM signatures") == n
         assert q("SELECT COUNT(*) FROM documents d LEFT JOIN signatures s ON s.docno = d.docno WHERE s.docno IS NULL") == 0
-        assert q("SELECT COUNT(DISTINCT docno) FROM bands") == n
-        assert q("SELECT COUNT(*) FROM bands WHERE docno NOT IN (SELECT docno FROM documents)") == 0
+        assert q("SELECT COUNT(*) FROM signatures WHERE LENGTH(keys) > 0") == n
+        assert q("SELECT COUNT(*) FROM signatures WHERE docno NOT IN (SELECT docno FROM documents)") == 0
         assert q("SELECT COUNT(DISTINCT docno) FROM vectors") == n
         assert q("SELECT COUNT(*) FROM vectors WHERE docno NOT IN (SELECT docno FROM documents)") == 0
         # a sample, row for row: text, band keys recomputed from the signatures, vector spans
@@ -106,11 +106,10 @@ def verify(db: Path, docs: list[tuple[str, str]], rng: random.Random) -> int:
             doc_id, text = docs[i]
             docno, stored, h = con.execute("SELECT docno, text, content_hash FROM documents WHERE id = ?", (doc_id,)).fetchone()
             assert stored == text and h == content_hash(text)
-            windows, data = con.execute("SELECT windows, data FROM signatures WHERE docno = ?", (docno,)).fetchone()
+            windows, data, blob = con.execute("SELECT windows, data, keys FROM signatures WHERE docno = ?", (docno,)).fetchone()
             sig = np.frombuffer(data, dtype="<u4").reshape(windows, params.num_perm)
-            want = set(band_keys(sig, params).reshape(-1).tolist())
-            got = {r[0] for r in con.execute("SELECT key FROM bands WHERE docno = ?", (docno,))}
-            assert got == want, doc_id
+            want = sorted(set(band_keys(sig, params).reshape(-1).tolist()))
+            assert np.frombuffer(blob, dtype="<i8").tolist() == want, doc_id
             spans = [(s, e) for s, e in con.execute("SELECT start, end FROM vectors WHERE docno = ? ORDER BY vecno", (docno,))]
             assert spans == passages_for_vectors(text), doc_id
         vecnos = {r[0] for r in con.execute("SELECT vecno FROM vectors")}
@@ -149,7 +148,7 @@ class Reader(threading.Thread):
                     con.execute("BEGIN")  # one read transaction: one snapshot
                     counts = tuple(con.execute(sql).fetchone()[0] for sql in (
                         "SELECT COUNT(*) FROM documents", "SELECT COUNT(*) FROM signatures",
-                        "SELECT COUNT(DISTINCT docno) FROM bands", "SELECT COUNT(DISTINCT docno) FROM vectors",
+                        "SELECT COUNT(*) FROM signatures WHERE LENGTH(keys) > 0", "SELECT COUNT(DISTINCT docno) FROM vectors",
                         "SELECT value FROM meta WHERE key='generation'"))
                     con.execute("COMMIT")
                 finally:

@@ -41,9 +41,10 @@ def index(tmp_path, embedder):
 def _bands_of(ix: Index, doc_id: str) -> int:
     db = sqlite3.connect(ix.path)
     try:
-        return db.execute(
-            "SELECT COUNT(*) FROM bands b JOIN documents d ON d.docno = b.docno WHERE d.id = ?", (doc_id,)
-        ).fetchone()[0]
+        row = db.execute(
+            "SELECT LENGTH(s.keys) / 8 FROM signatures s JOIN documents d ON d.docno = s.docno WHERE d.id = ?", (doc_id,)
+        ).fetchone()
+        return row[0] if row else 0
     finally:
         db.close()
 
@@ -95,7 +96,7 @@ def test_remove_clears_bands_vectors_and_results(index):
     assert "seed0" not in index and index.get("seed0") is None
     assert _bands_of(index, "seed0") == 0
     db = sqlite3.connect(index.path)
-    orphans = db.execute("SELECT COUNT(*) FROM bands WHERE docno NOT IN (SELECT docno FROM documents)").fetchone()[0]
+    orphans = db.execute("SELECT COUNT(*) FROM signatures WHERE docno NOT IN (SELECT docno FROM documents)").fetchone()[0]
     orphan_vecs = db.execute("SELECT COUNT(*) FROM vectors WHERE docno NOT IN (SELECT docno FROM documents)").fetchone()[0]
     db.close()
     assert orphans == 0 and orphan_vecs == 0

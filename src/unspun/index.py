@@ -6,10 +6,15 @@ half-added document):
 * ``meta`` — format marker, schema version, fingerprint parameters, embedder,
   and a ``generation`` counter bumped by every write;
 * ``documents`` — id, text, title, url, published, byline, content hash, meta JSON;
-* ``signatures`` — the MinHash window signatures of each document (uint32 bytes);
-* ``bands`` — ``(band key, document)`` rows, the LSH buckets (a WITHOUT ROWID
-  B-tree keyed on the band key: the lookup *is* the table);
+* ``signatures`` — per document: the MinHash window signatures (uint32 bytes), its
+  distinct LSH band keys (sorted int64 bytes: one row per document, not one per
+  key, is what makes adding fast) and the generation that wrote them;
+* ``retired`` — documents removed or replaced, with the generation that did it;
 * ``vectors`` — passage embeddings as float16 bytes, when an embedder is used.
+
+The bucket lookup (band key -> documents) is :mod:`unspun.bandcache`: sorted
+arrays in ``<db>.bands``, valid up to a generation, plus the documents written or
+retired since, read from SQLite; the file is a cache and never decides an answer.
 
 The vector file (``<db>.usearch``, with ``<db>.usearch.json`` naming the
 generation it was built at) is only a cache of the ``vectors`` table: when its
@@ -29,7 +34,9 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from .errors import ConfigError, InputError, StoreError
-from .fingerprint import DEFAULT_PARAMS, FingerprintParams, band_keys
+from .bandcache import BandArrays, BaseFile, read_base, write_base
+from .bandcache import _stamp as _file_stamp
+from .fingerprint import DEFAULT_PARAMS, FingerprintParams
 from .scan import (
     ANN_NEIGHBOURS,
     ANN_THRESHOLD,
@@ -55,7 +62,10 @@ from .scan import (
 from .types import Cluster, Document, Match
 
 FORMAT = "unspun-index"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: band keys as one blob per document (signatures.keys), no 'bands' table
+#: the delta since the bucket file is folded into a new file when it holds this many entries, or an
+#: eighth of the file's
+FOLD_ENTRIES = 250_000
 DEFAULT_BATCH = 1000
 
 _SCHEMA = """
@@ -71,13 +81,13 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS signatures (
     docno INTEGER PRIMARY KEY,
     windows INTEGER NOT NULL,
-    data BLOB NOT NULL
+    data BLOB NOT NULL,
+    keys BLOB NOT NULL,
+    gen INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS bands (
-    key INTEGER NOT NULL,
-    docno INTEGER NOT NULL,
-    PRIMARY KEY (key, docno)
-) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS signatures_gen ON signatures(gen);
+CREATE TABLE IF NOT EXISTS retired (docno INTEGER PRIMARY KEY, gen INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS retired_gen ON retired(gen);
 CREATE TABLE IF NOT EXISTS vectors (
     vecno INTEGER PRIMARY KEY AUTOINCREMENT,
     docno INTEGER NOT NULL,
@@ -171,6 +181,7 @@ class Index:
         self._ann: Any = None  # usearch index over vectors (loaded lazily)
         self._ann_generation: int | None = None
         self._ann_dirty = False
+        self._bands: _BandView | None = None  # the bucket lookup as of a generation (loaded lazily)
         try:
             self._db.execute("PRAGMA busy_timeout = 60000")
             if not readonly:
@@ -196,12 +207,14 @@ class Index:
                 raise StoreError(f"{self.path}: a SQLite database but not an unspun index")
             if int(meta.get("schema", 0)) != SCHEMA_VERSION:
                 raise StoreError(
-                    f"{self.path}: index schema {meta.get('schema')} is not supported by this unspun (expects {SCHEMA_VERSION})"
+                    f"{self.path}: index schema {meta.get('schema')} is not supported by this unspun (expects {SCHEMA_VERSION});"
+                    " rebuild it with 'unspun index add' into a new file"
                 )
             stored = FingerprintParams(**json.loads(meta["params"]))
             if params is not None and params != stored:
                 raise ConfigError(f"{self.path}: built with fingerprint parameters {stored.to_dict()}, not {params.to_dict()}")
             self.params = stored
+            self._instance = meta.get("instance", "")
             self._embedder_name = meta.get("embedder", "none")
             if self._embedder_name == "none":
                 self._embedder = None
@@ -216,6 +229,7 @@ class Index:
         if self._readonly:
             raise StoreError(f"{self.path}: not an unspun index (empty database)")
         self.params = params or DEFAULT_PARAMS
+        self._instance = uuid.uuid4().hex  # names this database in its cache files
         emb = _auto_embedder() if isinstance(embedder, str) else embedder
         self._embedder = emb
         self._embedder_name = _embedder_name(emb)
@@ -231,6 +245,7 @@ class Index:
                     ("params", json.dumps(self.params.to_dict(), sort_keys=True)),
                     ("embedder", self._embedder_name),
                     ("generation", "0"),
+                    ("instance", self._instance),
                 ],
             )
 
@@ -309,7 +324,7 @@ class Index:
                 "documents": q("SELECT COUNT(*) FROM documents"),
                 "characters": q("SELECT COALESCE(SUM(LENGTH(text)), 0) FROM documents"),
                 "windows": q("SELECT COALESCE(SUM(windows), 0) FROM signatures"),
-                "band_rows": q("SELECT COUNT(*) FROM bands"),
+                "band_rows": q("SELECT COALESCE(SUM(LENGTH(keys)), 0) / 8 FROM signatures"),
                 "vectors": q("SELECT COUNT(*) FROM vectors"),
                 "generation": self._generation(),
             }
@@ -380,6 +395,12 @@ class Index:
                 write_oldest()
         finally:
             derive.close()
+        if total.added or total.updated:
+            self._db.execute("BEGIN")  # one snapshot
+            try:
+                self._band_view(fold=None)  # fold the new keys into the bucket file when the delta is large
+            finally:
+                self._db.execute("COMMIT")
         return total
 
     def _add_batch(self, batch: list[Document], derived: dict[str, tuple] | None = None) -> AddResult:
@@ -417,8 +438,9 @@ class Index:
         records = [derived[d.id][0] for d in work]
         vectors = [derived[d.id][1] for d in work if derived[d.id][1] is not None]
         with self._tx() as db:
+            gen = self._generation() + 1  # the generation this transaction commits (bumped below)
             if changed:
-                self._delete_derived(db, [existing[d.id][0] for d in changed])
+                self._delete_derived(db, [existing[d.id][0] for d in changed], gen)
             for d in meta_only:
                 db.execute(
                     "UPDATE documents SET title=?, url=?, published=?, byline=?, meta=? WHERE docno=?",
@@ -436,17 +458,13 @@ class Index:
             docnos = {d.id: existing[d.id][0] for d in changed}
             docnos.update(self._lookup_docnos([d.id for d in new]))
             db.executemany(
-                "INSERT INTO signatures(docno, windows, data) VALUES (?, ?, ?)",
-                [(docnos[r.id], len(r.signatures), r.signatures.astype("<u4").tobytes()) for r in records],
+                "INSERT INTO signatures(docno, windows, data, keys, gen) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (docnos[r.id], len(r.signatures), r.signatures.astype("<u4").tobytes(),
+                     np.asarray(r.keys, dtype="<i8").tobytes(), gen)
+                    for r in records
+                ],
             )
-            if records:
-                keys = np.fromiter((k for r in records for k in r.keys), dtype=np.int64)
-                owners = np.repeat(np.asarray([docnos[r.id] for r in records], dtype=np.int64), [len(r.keys) for r in records])
-                order = np.lexsort((owners, keys))  # insert in key order: B-tree pages are filled in sequence
-                db.executemany(
-                    "INSERT OR IGNORE INTO bands(key, docno) VALUES (?, ?)",
-                    zip(keys[order].tolist(), owners[order].tolist()),
-                )
             new_vecs = [
                 (docnos[doc_id], s, e, v.astype("<f2").tobytes())
                 for doc_id, spans, vecs in vectors
@@ -476,16 +494,13 @@ class Index:
             out.update(self._db.execute(f"SELECT id, docno FROM documents WHERE id IN ({q})", chunk).fetchall())
         return out
 
-    def _delete_derived(self, db: sqlite3.Connection, docnos: list[int]) -> None:
-        """Remove the signatures, band rows and vectors of documents (inside the caller's transaction)."""
+    def _delete_derived(self, db: sqlite3.Connection, docnos: list[int], gen: int) -> None:
+        """Remove the signatures, band keys and vectors of documents, and record them as retired at
+        generation ``gen`` (inside the caller's transaction)."""
         for docno in docnos:
-            row = db.execute("SELECT windows, data FROM signatures WHERE docno = ?", (docno,)).fetchone()
-            if row:
-                sig = np.frombuffer(row[1], dtype="<u4").reshape(row[0], self.params.num_perm)
-                keys = sorted(set(band_keys(sig, self.params).reshape(-1).tolist()))
-                db.executemany("DELETE FROM bands WHERE key = ? AND docno = ?", [(k, docno) for k in keys])
             db.execute("DELETE FROM signatures WHERE docno = ?", (docno,))
             db.execute("DELETE FROM vectors WHERE docno = ?", (docno,))
+            db.execute("INSERT OR REPLACE INTO retired(docno, gen) VALUES (?, ?)", (docno, gen))
 
     def remove(self, id: str) -> bool:
         """Remove a document and everything derived from it; ``False`` when the id is not in the index."""
@@ -493,11 +508,106 @@ class Index:
         if row is None:
             return False
         with self._tx() as db:
-            self._delete_derived(db, [row[0]])
+            self._delete_derived(db, [row[0]], self._generation() + 1)
             db.execute("DELETE FROM documents WHERE docno = ?", (row[0],))
             self._bump_generation()
         self._ann = None
         return True
+
+    # ------------------------------------------------------------------ bucket lookup
+
+    def _bands_path(self) -> Path:
+        return Path(f"{self.path}.bands")
+
+    def _band_view(self, fold: bool | None = False) -> "_BandView":
+        """The bucket lookup as of the current generation: the base arrays (from ``<db>.bands``), the
+        entries of documents written since and the docnos whose base entries are stale.
+
+        ``fold``: True folds the delta into the base (and saves the file unless read-only), None does so
+        when the delta is large (:data:`FOLD_ENTRIES`), False never.  Call it inside a read snapshot when
+        its answer must agree with other reads."""
+        gen = self._generation()
+        path = self._bands_path()
+        disk = _file_stamp(path)
+        view = self._bands
+        if view is None or view.disk != disk:
+            base = read_base(path, self._instance) if disk is not None else None
+            if base is None:  # none yet, or unusable: rebuilt from SQLite (all of it is the delta)
+                base, disk_seen = BaseFile(self._instance, 0, BandArrays.empty()), disk
+            elif base.generation > gen:  # written after this snapshot began: not usable in it, maybe in the next
+                base, disk_seen = BaseFile(self._instance, 0, BandArrays.empty()), None
+            else:
+                disk_seen = base.stamp
+            view = _BandView(base.arrays, base.generation, BandArrays.empty(), np.zeros(0, dtype=np.int64),
+                             base.generation, disk_seen)
+        if view.generation != gen:
+            rows = self._db.execute("SELECT docno, keys FROM signatures WHERE gen > ?", (view.generation,)).fetchall()
+            retired = [r[0] for r in self._db.execute("SELECT docno FROM retired WHERE gen > ?", (view.generation,))]
+            fresh = BandArrays.from_blobs(rows)
+            new_stale = np.unique(np.asarray([r[0] for r in rows] + retired, dtype=np.int64))
+            view = _BandView(
+                view.base, view.base_generation, view.delta.without(new_stale).plus(fresh),
+                np.union1d(view.stale, new_stale).astype(np.int64), gen, view.disk,
+            )
+        if fold is None:
+            fold = len(view.delta) >= max(FOLD_ENTRIES, len(view.base) // 8) or (
+                len(view.stale) > 0 and len(view.stale) >= max(1000, view.base.n_docs // 8)
+            )
+        if fold and (len(view.delta) or len(view.stale)):
+            merged = view.base.without(view.stale).plus(view.delta)
+            disk_seen = view.disk
+            if not self._readonly:
+                write_base(path, self._instance, gen, merged)
+                disk_seen = _file_stamp(path)
+                fresh_base = read_base(path, self._instance) if disk_seen is not None else None
+                if fresh_base is not None and fresh_base.generation == gen:
+                    merged, disk_seen = fresh_base.arrays, fresh_base.stamp  # memory-mapped, not held in RAM
+            view = _BandView(merged, gen, BandArrays.empty(), np.zeros(0, dtype=np.int64), gen, disk_seen)
+        self._bands = view
+        return view
+
+    def _bucket_rows(self, keys: np.ndarray) -> list[tuple[int, str]]:
+        """``(band key, document id)`` of every stored document holding one of ``keys`` (sorted distinct
+        int64), sorted; one read snapshot."""
+        own_tx = not self._db.in_transaction
+        if own_tx:
+            self._db.execute("BEGIN")
+        try:
+            view = self._band_view()
+            k1, d1 = view.base.lookup(keys)
+            if len(view.stale) and len(d1):
+                keep = ~np.isin(d1, view.stale)
+                k1, d1 = k1[keep], d1[keep]
+            k2, d2 = view.delta.lookup(keys)
+            ks = np.concatenate([k1, k2]).tolist()
+            ds = np.concatenate([d1, d2]).tolist()
+            ids = self._ids_of(set(ds))
+        finally:
+            if own_tx:
+                self._db.execute("COMMIT")
+        return sorted((k, ids[d]) for k, d in zip(ks, ds) if d in ids)
+
+    def _ids_of(self, docnos: Iterable[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for chunk in _chunks(sorted(docnos), 900):
+            q = ",".join("?" * len(chunk))
+            out.update(self._db.execute(f"SELECT docno, id FROM documents WHERE docno IN ({q})", chunk).fetchall())
+        return out
+
+    def _shared_bucket_rows(self) -> list[tuple[int, str]]:
+        """``(band key, document id)`` of every bucket held by two or more documents, sorted (the rows
+        that can make a candidate pair); one read snapshot."""
+        own_tx = not self._db.in_transaction
+        if own_tx:
+            self._db.execute("BEGIN")
+        try:
+            view = self._band_view(fold=True)
+            shared = view.base.shared()
+            ids = dict(self._db.execute("SELECT docno, id FROM documents").fetchall())
+        finally:
+            if own_tx:
+                self._db.execute("COMMIT")
+        return sorted((k, ids[d]) for k, d in zip(shared.keys.tolist(), shared.docnos.tolist()) if d in ids)
 
     # ------------------------------------------------------------------ vectors
 
@@ -609,14 +719,7 @@ class Index:
 
         doc = as_document(doc, "query")
         rec = fingerprint_batch([doc], self.params)[0]
-        rows: list[tuple[int, str]] = []
-        for chunk in _chunks(list(rec.keys), 900):
-            q = ",".join("?" * len(chunk))
-            rows.extend(
-                self._db.execute(
-                    f"SELECT b.key, d.id FROM bands b JOIN documents d ON d.docno = b.docno WHERE b.key IN ({q})", chunk
-                ).fetchall()
-            )
+        rows = self._bucket_rows(np.asarray(rec.keys, dtype=np.int64))
         rows.extend((k, doc.id) for k in rec.keys)
         pairs = [p for p in candidate_pairs(group_rows(sorted(rows))) if doc.id in (p[0], p[1])]
         if self._embedder is not None:
@@ -663,7 +766,7 @@ class Index:
     ) -> list[tuple[str, str, int, int]]:
         """Every candidate pair of the corpus, sorted: the LSH band join plus ANN neighbours, deduplicated
         (:func:`unspun.scan.dedupe_pairs`) and verified on window signatures (:func:`unspun.scan.verify_pairs`)."""
-        rows = self._db.execute("SELECT b.key, d.id FROM bands b JOIN documents d ON d.docno = b.docno ORDER BY b.key, d.id")
+        rows = self._shared_bucket_rows()
         pairs = candidate_pairs(group_rows(rows), max_bucket)
         if self._embedder is not None:
             vrows = self._db.execute(
@@ -699,6 +802,19 @@ class Index:
             if progress:
                 progress(f"aligned {min(i + step, len(pairs))}/{len(pairs)} pairs, {len(matches)} with reuse")
         yield from link_clusters(matches, min_coverage)
+
+
+@dataclass(frozen=True)
+class _BandView:
+    """The bucket lookup of an index at ``generation``: ``base`` (as of ``base_generation``) less the
+    ``stale`` docnos, plus ``delta``.  ``disk`` is the stamp of the base file it was read from."""
+
+    base: BandArrays
+    base_generation: int
+    delta: BandArrays
+    stale: np.ndarray
+    generation: int
+    disk: tuple[int, int, int] | None
 
 
 def _key_stamp(ann: Any) -> tuple[int, int, int]:

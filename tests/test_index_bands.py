@@ -1,0 +1,122 @@
+"""The bucket lookup (``<db>.bands`` + the delta read from SQLite) answers exactly as the plain scan stages do,
+whatever state the cache file is in, and an index of the previous schema is refused with a clear message."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from unspun.errors import StoreError
+from unspun.index import Index
+from unspun.scan import band_rows, candidate_pairs, dedupe_pairs, fingerprint_batch, group_rows, verify_pairs
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from synth import make_corpus  # noqa: E402
+
+
+def reference_pairs(docs):
+    """The candidate pairs of ``docs`` computed by the pure stages, without any index."""
+    recs = fingerprint_batch(docs)
+    sigs = {r.id: r.signatures for r in recs}
+    return verify_pairs(dedupe_pairs(candidate_pairs(group_rows(band_rows(recs)))), sigs.get)
+
+
+def reference_candidates(docs, query):
+    recs = fingerprint_batch(list(docs) + [query])
+    sigs = {r.id: r.signatures for r in recs}
+    pairs = verify_pairs(dedupe_pairs(candidate_pairs(group_rows(band_rows(recs)))), sigs.get)
+    out = [(b if a == query.id else a, n) for a, b, n, _ in pairs if query.id in (a, b)]
+    return sorted(out, key=lambda x: (-x[1], x[0]))
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return make_corpus(700, seed=11)
+
+
+def test_incremental_adds_removals_and_replacements_agree_with_the_stages(tmp_path, corpus):
+    docs, copies = corpus
+    live = {d.id: d for d in docs[:300]}
+    with Index(tmp_path / "x.unspun", embedder=None) as ix:
+        ix.add(docs[:300], batch_size=100)
+        assert ix.candidate_pairs() == reference_pairs(list(live.values()))
+        # small adds stay in the delta; a removal and a replacement make base entries stale
+        ix.add(docs[300:320])
+        live.update((d.id, d) for d in docs[300:320])
+        copy_id, original_id, _ = next(c for c in copies if c[1] in live and c[0] not in live)
+        ix.remove(original_id)
+        del live[original_id]
+        replaced = docs[5].id
+        new_text = next(d for d in docs if d.id == copy_id).text
+        ix.add([type(docs[5])(id=replaced, text=new_text)])
+        live[replaced] = type(docs[5])(id=replaced, text=new_text)
+        query = next(d for d in docs if d.id == copy_id)
+        assert ix.candidates(query, limit=1000) == reference_candidates(live.values(), query)
+        assert replaced in [i for i, _ in ix.candidates(query)]
+        assert ix.candidate_pairs() == reference_pairs(list(live.values()))
+    # a reader opened later, and one that was open while another handle wrote, agree too
+    with Index(tmp_path / "x.unspun", readonly=True) as ro, Index(tmp_path / "x.unspun", embedder=None) as rw:
+        late_copy, its_original, _ = next(c for c in copies if c[1] in live and c[0] >= docs[320].id)
+        query = live[its_original]
+        before = ro.candidates(query, limit=1000)
+        rw.add(docs[320:])
+        live.update((d.id, d) for d in docs[320:])
+        after = ro.candidates(query, limit=1000)
+        assert after == reference_candidates(live.values(), query)
+        assert late_copy in [i for i, _ in after] and late_copy not in [i for i, _ in before]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "other-index", "missing", "older"])
+def test_a_damaged_foreign_or_old_bucket_file_never_changes_an_answer(tmp_path, corpus, damage):
+    docs, copies = corpus
+    path = tmp_path / "x.unspun"
+    with Index(path, embedder=None) as ix:
+        ix.add(docs[:400])
+        ix.candidate_pairs()  # a scan folds everything into the file
+    older = tmp_path / "older.bands"
+    shutil.copy(f"{path}.bands", older)
+    with Index(path, embedder=None) as ix:
+        ix.add(docs[400:])
+        ix.remove(docs[7].id)
+        want_pairs = ix.candidate_pairs()
+        other_query = next(d for d in docs if d.id == copies[0][0])
+        ix.add([type(other_query)(id="late", text=other_query.text)])  # left in the delta
+        want_pairs = ix.candidate_pairs()
+        ix.remove("late")
+        want_pairs = [p for p in want_pairs if "late" not in p[:2]]
+    bands = Path(f"{path}.bands")
+    if damage == "garbage":
+        bands.write_bytes(b"\x00" * 999)
+    elif damage == "truncated":
+        bands.write_bytes(bands.read_bytes()[:-12])
+    elif damage == "other-index":
+        with Index(tmp_path / "other.unspun", embedder=None) as other:
+            other.add(docs[:50])
+            other.candidate_pairs()
+        shutil.copy(tmp_path / "other.unspun.bands", bands)
+    elif damage == "missing":
+        bands.unlink()
+    else:
+        shutil.copy(older, bands)
+    query = next(d for d in docs if d.id == copies[-1][0])
+    live = [d for d in docs if d.id != docs[7].id]
+    with Index(path, readonly=True) as ro:
+        assert ro.candidates(query, limit=1000) == reference_candidates(live, query)
+        assert ro.candidate_pairs() == want_pairs == reference_pairs(live)
+
+
+def test_an_index_of_the_previous_schema_is_refused_with_its_reason(tmp_path, corpus):
+    path = tmp_path / "old.unspun"
+    with Index(path, embedder=None) as ix:
+        ix.add(corpus[0][:5])
+    con = sqlite3.connect(path)
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError) as err:
+        Index(path)
+    msg = str(err.value)
+    assert str(path) in msg and "schema 1" in msg and "expects 2" in msg and "\n" not in msg
