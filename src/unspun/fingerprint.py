@@ -21,6 +21,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from typing import Sequence
 
 import numpy as np
@@ -28,6 +29,8 @@ import numpy as np
 from .text import STOPWORDS, norm_word
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")  # the same token pattern as unspun.text.words
+# ASCII characters that can be part of a token (\w and the apostrophe); every other one separates tokens
+_ASCII_SEP = str.maketrans({chr(i): " " for i in range(128) if not (chr(i).isalnum() or chr(i) in "_'")})
 
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _C1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -74,7 +77,18 @@ def norms(text: str) -> list[str]:
     """The normalised word forms of ``text`` — exactly ``unspun.text.words(text).norms``, faster
     (no offsets are kept; ASCII text is lower-cased once instead of word by word)."""
     if text.isascii():
-        return _WORD.findall(text.lower())
+        # the runs of token characters, split in C; a run with an apostrophe is cut as the pattern cuts it
+        # ("'tis", "rock'n'roll'" and "a''b" hold several tokens or none at their ends)
+        runs = text.lower().translate(_ASCII_SEP).split()
+        if "'" not in text:
+            return runs
+        out: list[str] = []
+        for r in runs:
+            if "'" in r:
+                out.extend(_WORD.findall(r))
+            else:
+                out.append(r)
+        return out
     return [norm_word(w) for w in _WORD.findall(text)]
 
 
@@ -92,6 +106,45 @@ def word_hash(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
+#: markers in the word-hash table: a function word (dropped) and a word not in the table yet.  A word whose real
+#: hash is one of them is never put in the table (its document takes the plain path).
+_DROP = 0
+_MISS = 1
+#: the table is emptied when it holds this many words (a bound on memory; it refills as words come back)
+_TABLE_WORDS = 1 << 20
+
+
+@lru_cache(maxsize=2)
+def _hash_table(content_words: bool) -> dict[str, int]:
+    """word -> :func:`word_hash`, with the function words marked as dropped when ``content_words`` (a cache
+    shared by every call in this process)."""
+    return {w: _DROP for w in STOPWORDS} if content_words else {}
+
+
+def token_hashes(text: str, params: FingerprintParams = DEFAULT_PARAMS) -> np.ndarray:
+    """``[word_hash(w) for w in tokens(text, params)]`` as uint64, computed through a word table (one dict
+    lookup per word, in C) instead of a Python call per word."""
+    ws = norms(text)
+    table = _hash_table(params.content_words)
+    get = table.get
+    arr = np.fromiter(map(get, ws, repeat(_MISS)), dtype=np.uint64, count=len(ws))
+    if (arr == _MISS).any():
+        if len(table) > _TABLE_WORDS:
+            table.clear()
+            if params.content_words:
+                table.update((w, _DROP) for w in STOPWORDS)
+        for w in ws:
+            if w not in table:
+                h = word_hash(w)
+                if h <= _MISS:  # cannot be told from a marker: the plain path
+                    return np.array([word_hash(t) for t in tokens(text, params)], dtype=np.uint64)
+                table[w] = h
+        arr = np.fromiter(map(get, ws, repeat(_MISS)), dtype=np.uint64, count=len(ws))
+        if (arr == _MISS).any():  # emptied meanwhile by another thread: the plain path
+            return np.array([word_hash(t) for t in tokens(text, params)], dtype=np.uint64)
+    return arr[arr != _DROP] if params.content_words else arr
+
+
 def _mix(h: np.ndarray) -> np.ndarray:
     """splitmix64 finaliser over a uint64 array (wrap-around arithmetic, platform-independent)."""
     with np.errstate(over="ignore"):
@@ -104,9 +157,16 @@ def _mix(h: np.ndarray) -> np.ndarray:
 
 def shingle_hashes(words: Sequence[str], k: int) -> np.ndarray:
     """uint64 hashes of the ``k``-word shingles of ``words`` (one shingle for texts shorter than k)."""
-    if not words:
+    if not len(words):
         return np.zeros(0, dtype=np.uint64)
     h = np.array([word_hash(w) for w in words], dtype=np.uint64)
+    return _shingle(h, k)
+
+
+def _shingle(h: np.ndarray, k: int) -> np.ndarray:
+    """:func:`shingle_hashes` from the word hashes."""
+    if not len(h):
+        return np.zeros(0, dtype=np.uint64)
     if k == 1:
         return h
     if len(h) < k:
@@ -156,7 +216,7 @@ def fingerprint(texts: Sequence[str], params: FingerprintParams = DEFAULT_PARAMS
     offsets = [0]
     owner: list[int] = []
     for i, text in enumerate(texts):
-        sh = shingle_hashes(tokens(text, params), params.shingle)
+        sh = _shingle(token_hashes(text, params), params.shingle)
         for s, e in window_bounds(len(sh), params.window, params.step):
             flat.append(sh[s:e])
             offsets.append(offsets[-1] + e - s)

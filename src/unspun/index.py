@@ -36,7 +36,7 @@ import numpy as np
 from .errors import ConfigError, InputError, StoreError
 from .bandcache import BandArrays, BaseFile, read_base, write_base
 from .bandcache import _stamp as _file_stamp
-from .fingerprint import DEFAULT_PARAMS, FingerprintParams
+from .fingerprint import DEFAULT_PARAMS, FingerprintParams, band_keys, fingerprint
 from .scan import (
     ANN_NEIGHBOURS,
     ANN_THRESHOLD,
@@ -459,11 +459,7 @@ class Index:
             docnos.update(self._lookup_docnos([d.id for d in new]))
             db.executemany(
                 "INSERT INTO signatures(docno, windows, data, keys, gen) VALUES (?, ?, ?, ?, ?)",
-                [
-                    (docnos[r.id], len(r.signatures), r.signatures.astype("<u4").tobytes(),
-                     np.asarray(r.keys, dtype="<i8").tobytes(), gen)
-                    for r in records
-                ],
+                [(docnos[r.id], r.windows, r.signatures, r.keys, gen) for r in records],
             )
             new_vecs = [
                 (docnos[doc_id], s, e, v.astype("<f2").tobytes())
@@ -849,9 +845,38 @@ def _worker_count(workers: int | None) -> int:
     return workers
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """What the index stores of a fingerprinted document: the rows of :func:`unspun.scan.fingerprint_batch`'s
+    DocRecord, already in their stored form (little-endian bytes; cheap to pass between processes)."""
+
+    id: str
+    content_hash: str
+    windows: int
+    signatures: bytes  # <u4 (windows, num_perm)
+    keys: bytes  # <i8 sorted distinct band keys
+
+
+def _fingerprint_stored(docs: list[Document], params: FingerprintParams) -> list[_Stored]:
+    """:func:`unspun.scan.fingerprint_batch` for storage: the same signatures and keys, with the distinct keys
+    of every document found by one sort over the batch instead of one ``numpy.unique`` per document."""
+    fp = fingerprint([d.text for d in docs], params)
+    keys = band_keys(fp.signatures, params).astype("<i8")
+    sb = np.searchsorted(fp.owner, np.arange(len(docs) + 1)).tolist()  # windows of a document are contiguous
+    sigs = fp.signatures.astype("<u4")
+    out = []
+    for i, d in enumerate(docs):
+        s, e = sb[i], sb[i + 1]
+        k = np.sort(keys[s:e], axis=None)
+        if len(k) > 1:
+            k = k[np.concatenate(([True], k[1:] != k[:-1]))]
+        out.append(_Stored(d.id, content_hash(d.text), e - s, sigs[s:e].tobytes(), k.tobytes()))
+    return out
+
+
 def _derive(docs: list[Document], params: FingerprintParams, embedder: Any) -> dict[str, tuple]:
-    """Signatures, band keys and passage vectors of documents: ``{id: (DocRecord, vectors or None)}``."""
-    records = fingerprint_batch(docs, params)
+    """Signatures, band keys and passage vectors of documents: ``{id: (_Stored, vectors or None)}``."""
+    records = _fingerprint_stored(docs, params)
     vectors = {v[0]: v for v in embed_batch(docs, embedder)} if embedder is not None else {}
     return {r.id: (r, vectors.get(r.id)) for r in records}
 
