@@ -299,3 +299,54 @@ def test_scan_job_runs_in_the_background(client):
     is_error(client.get(f"/scans/{job}/pairs/99"), 404, "no pair 99")
     is_error(client.get("/scans/nope"), 404, "nope")
     is_error(client.post("/scans", json={"min_coverage": 3}), 422, "min_coverage")
+
+
+def test_checks_run_concurrently_on_a_real_server_and_do_not_wait_for_a_write(tmp_path, monkeypatch):
+    """Two /check requests against one uvicorn server over real HTTP are inside Index.check at the same time
+    (each meets the other at a barrier: served one after another, the first would wait in vain), and they
+    answer while the writer's lock is held (a long write in progress)."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from unspun.index import Index
+
+    app = create_app(tmp_path / "index.db")
+    real_check = Index.check
+    barrier = threading.Barrier(2, timeout=20)
+    met = []
+
+    def check_meeting_the_other(self, *args, **kwargs):
+        met.append(barrier.wait())  # raises BrokenBarrierError when the other check never comes in
+        return real_check(self, *args, **kwargs)
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.time() + 30
+        while not server.started and time.time() < deadline:
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, timeout=60) as c:
+            assert add(c, [{"id": "orig", "text": ORIGINAL}, {"id": "other", "text": OTHER}]).status_code == 201
+        monkeypatch.setattr(Index, "check", check_meeting_the_other)
+        svc = app.state.service
+
+        async def two_checks():
+            async with httpx.AsyncClient(base_url=base, timeout=60) as c:
+                return await asyncio.gather(*(c.post("/check", json={"text": SPUN, "k": 3}) for _ in range(2)))
+
+        with svc.index_lock:  # a writer holds the index meanwhile
+            answers = asyncio.run(two_checks())
+        assert [r.status_code for r in answers] == [200, 200], [r.text for r in answers]
+        assert sorted(met) == [0, 1]
+        for r in answers:
+            assert [m["a"]["id"] for m in r.json()["matches"]][:1] == ["orig"]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -28,9 +28,10 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Iterator, Literal
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -284,7 +285,10 @@ class Service:
         self.max_batch = max_batch
         self.max_request_bytes = max_request_bytes
         self._index: Any = None
-        self.index_lock = threading.RLock()  # one SQLite connection, used by one thread at a time
+        self.index_lock = threading.RLock()  # the writer: one SQLite connection, used by one thread at a time
+        self._readers: list[Any] = []  # idle read-only handles (one SQLite connection each)
+        self._readers_all: list[Any] = []
+        self._readers_lock = threading.Lock()
         self.jobs: OrderedDict[str, ScanJob] = OrderedDict()
         self.jobs_lock = threading.Lock()
         self.scan_gate = threading.Semaphore(1)  # scans run one after another
@@ -299,17 +303,43 @@ class Service:
                 self._index = Index(self.db_path)
             return self._index
 
+    @contextmanager
+    def reader(self) -> Iterator[Any]:
+        """A read-only handle on the index for the calling thread, from a pool: each has its own SQLite
+        connection, so reads (``check``, ``get``) run at once, each in its own WAL snapshot, while writes go
+        one at a time through :meth:`index`.  A handle is reused, never shared by two threads at once."""
+        if not self.db_path.exists() or self.db_path.stat().st_size == 0:
+            self.index()  # creates the index (the writer owns its schema)
+        with self._readers_lock:
+            ix = self._readers.pop() if self._readers else None
+        if ix is None:
+            from .index import Index
+
+            ix = Index(self.db_path, readonly=True)
+            with self._readers_lock:
+                self._readers_all.append(ix)
+        try:
+            yield ix
+        finally:
+            with self._readers_lock:
+                if ix in self._readers_all:  # not closed meanwhile
+                    self._readers.append(ix)
+
     def index_size(self) -> int | None:
         if self._index is None and not self.db_path.exists():
             return None
-        with self.index_lock:
-            return len(self.index())
+        with self.reader() as ix:
+            return len(ix)
 
     def close(self) -> None:
         with self.index_lock:
             if self._index is not None:
                 self._index.close()
                 self._index = None
+        with self._readers_lock:
+            readers, self._readers, self._readers_all = self._readers_all, [], []
+        for ix in readers:
+            ix.close()
         self.upload_dir.cleanup()
 
     # ---------------------------------------------------------------- auth
@@ -656,8 +686,8 @@ def create_app(
 
     @app.get("/documents/{doc_id:path}", summary="One stored document, with its text")
     def get_document(doc_id: str) -> Response:
-        with svc.index_lock:
-            doc = svc.index().get(doc_id)
+        with svc.reader() as ix:
+            doc = ix.get(doc_id)
         if doc is None:
             raise _HTTPError(404, f"no document with id {doc_id[:200]!r} in the index")
         return SafeJSONResponse(doc.to_dict())
@@ -698,8 +728,8 @@ def create_app(
             k = body.k
 
         def check() -> list[Match]:
-            with svc.index_lock:
-                return svc.index().check(query, k)
+            with svc.reader() as ix:  # concurrent with other checks; a write meanwhile is not waited for
+                return ix.check(query, k)
 
         matches = await _in_thread(check)
         if wants_html(request):
