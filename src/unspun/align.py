@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +75,7 @@ class AlignParams:
     # (-1: the word itself; k > 0: the word with a neighbour at most k words away, order-free; 0: off) ...
     refine_window: int = -1
     refine_min_words: int = 5  # ... when at least this many content words would be cut at that end
+    join_gap: int = 800  # passages that follow each other on both sides at most this many characters apart are joined (0 = off)
 
 
 DEFAULT_PARAMS = AlignParams()
@@ -653,6 +655,65 @@ def _refine(A: _Side, B: _Side, sa: Span, sb: Span, window: int, min_words: int)
     return sa, sb
 
 
+#: A line that credits or attributes something: "—Name (@handle) date", "Source: X", "Image Credit: X".
+_ATTRIBUTION_LINE = re.compile(
+    r"^\W{0,2}(?:[—–]\s*\w|.*\B@\w|(?:via|courtesy(?:\s+of)?)\s+\w|(?:sources?|credits?|photo\w*|image|picture|getty)\b[^:\n]{0,20}:)",
+    re.IGNORECASE,
+)
+
+
+def _inserted_line(text: str, lo: int, hi: int) -> bool:
+    """True when ``text[lo:hi]`` holds a whole line that credits or attributes (an embedded post's attribution, a credit)."""
+    return any(
+        ln.strip() and not _is_prose(ln) and _ATTRIBUTION_LINE.match(ln.strip())
+        for ln in text[lo:hi].split("\n")[1:-1]
+    )
+
+
+def _join_adjacent(items: list, gap: int, ok) -> list:
+    """Join passages ``(group, span_a, span_b)`` that continue each other on both sides with small gaps.
+
+    Obfuscation can break one reused passage into two groups (a weak sentence
+    pair between them); reporting it twice costs granularity.  Passages split
+    around an inserted non-prose line (``ok`` says no) stay apart.  The relation is
+    symmetric in the two sides, and joined runs are found as connected
+    components, so the result does not depend on the order of the passages.
+    """
+    if gap <= 0 or len(items) < 2:
+        return items
+
+    def follows(x, y) -> bool:
+        (_, xa, xb), (_, ya, yb) = x, y
+        return (
+            xa.start < ya.start and xa.end < ya.end and xb.start < yb.start and xb.end < yb.end
+            and ya.start - xa.end <= gap and yb.start - xb.end <= gap
+        )
+
+    parent = list(range(len(items)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for i, x in enumerate(items):
+        for j, y in enumerate(items):
+            if i != j and follows(x, y) and ok(x, y):
+                parent[root(j)] = root(i)
+    comps: dict[int, list] = {}
+    for k, x in enumerate(items):
+        comps.setdefault(root(k), []).append(x)
+    out = []
+    for comp in comps.values():
+        g = [s for x in comp for s in x[0]]
+        sa = Span(min(x[1].start for x in comp), max(x[1].end for x in comp))
+        sb = Span(min(x[2].start for x in comp), max(x[2].end for x in comp))
+        out.append((g, sa, sb))
+    out.sort(key=lambda x: (x[1].start, x[2].start))
+    return out
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -713,11 +774,24 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
     if p.grow_sim > 0 and groups:
         groups = _grow_ends(groups, ov.cos.toarray(), seeds, p)
 
-    passages: list[Passage] = []
+    items = []
     for g in groups:
         sa, sb = spans(g)
         if p.refine_window:
             sa, sb = _refine(A, B, sa, sb, p.refine_window, p.refine_min_words)
+        items.append((g, sa, sb))
+    def joinable(x, y) -> bool:
+        # a credit or attribution line on one side where the other side runs on: inserted there, keep them apart
+        a_gap, b_gap = a[x[1].end : y[1].start], b[x[2].end : y[2].start]
+        if _inserted_line(a, x[1].end, y[1].start) and not any(ch.isalnum() for ch in b_gap):
+            return False
+        if _inserted_line(b, x[2].end, y[2].start) and not any(ch.isalnum() for ch in a_gap):
+            return False
+        return _fragment_cos(wa, wb, x[0] + y[0]) >= p.validate_cosine
+
+    items = _join_adjacent(items, p.join_gap, joinable)
+    passages: list[Passage] = []
+    for g, sa, sb in items:
         c = _fragment_cos(wa, wb, g)
         mean_seed = sum(seeds[s] for s in g) / len(g)
         if min(len(sa), len(sb)) < p.min_chars or max(c, mean_seed) < p.min_score:
