@@ -145,3 +145,43 @@ def test_compare_is_mirrored(seed_pair):
 def test_span_rejects_bad_ranges():
     with pytest.raises(ValueError):
         Span(5, 2)
+
+
+def _pan_pair(stem: str) -> tuple[str, str, list[tuple[int, int, int, int]]]:
+    """(source text, suspicious text, truth cases as (src_start, src_end, susp_start, susp_end)) of one PAN pair."""
+    from unspun.evaluation.pan import load_corpus
+
+    corpus = load_corpus(PAN)
+    pair = next(p for p in corpus.pairs if p.stem == stem)
+    susp, src = corpus.texts(pair)
+    return src, susp, [(c.src_start, c.src_end, c.this_start, c.this_end) for c in corpus.truth(pair)]
+
+
+def test_copied_region_is_not_a_whole_text_summary():
+    """A passage copied from one region (its words sit together there) is reported as a copy, not as a summary of everything."""
+    from unspun.align import AlignParams
+
+    src, susp, truth = _pan_pair("suspicious-document00842-source-document02580")
+    assert any(p.kind == "summary" for p in align(src, susp, params=AlignParams(summary_local=1.01)))  # without the rule
+    ps = align(src, susp)
+    assert [p.kind for p in ps] != [] and all(p.kind != "summary" for p in ps)
+    (s0, s1, t0, t1), = truth
+    assert all(p.a.start < s1 and s0 < p.a.end and p.b.start < t1 and t0 < p.b.end for p in ps)
+
+
+def test_passages_split_by_a_dropped_heading_are_joined():
+    """A copy that left out a heading line is one reused passage, reported once (and mirrored)."""
+    from unspun.align import AlignParams
+
+    src, susp, truth = _pan_pair("suspicious-document00647-source-document00837")
+    s0, s1, t0, t1 = truth[0]
+
+    def hits(ps):
+        return [p for p in ps if p.a.start < s1 and s0 < p.a.end and p.b.start < t1 and t0 < p.b.end]
+
+    assert len(hits(align(src, susp, params=AlignParams(join_gap=0)))) == 2
+    joined = hits(align(src, susp))
+    assert len(joined) == 1
+    assert joined[0].a.start <= s0 + 20 and joined[0].a.end >= s1 - 20
+    mirror = hits([Passage(p.b, p.a, p.score, p.kind) for p in align(susp, src)])
+    assert [(p.a, p.b) for p in mirror] == [(p.a, p.b) for p in joined]

@@ -13,11 +13,11 @@ from unspun.evaluation.pan import evaluate, load_corpus, sample_pairs, split_hal
 
 FLOORS = {
     "02-no-obfuscation": 0.94,
-    "03-random-obfuscation": 0.90,
-    "04-translation-obfuscation": 0.89,
+    "03-random-obfuscation": 0.91,
+    "04-translation-obfuscation": 0.90,
     "05-summary-obfuscation": 0.55,
 }
-OVERALL_FLOOR = 0.89
+OVERALL_FLOOR = 0.90
 CLEAN_FLOOR = 0.98  # share of no-plagiarism pairs with zero detections
 
 
