@@ -192,6 +192,21 @@ def _inside(S: Side, span: Span) -> list[int]:
 
 
 def pair_sentences(match: Match) -> Pairing:
+    """Pair the sentences of the two texts, the same whichever text is called a and which b.
+
+    The order-preserving assignment and the greedy pass for moved sentences break ties by
+    position, so the pairing is computed in one canonical order (the smaller text first) and
+    mirrored back when needed: compare(a, b) and compare(b, a) then see mirrored pairings."""
+    if (match.b.text, match.b.id) < (match.a.text, match.a.id):
+        mirrored = _pair_sentences(
+            Match(match.b, match.a, tuple(p.swapped() for p in match.passages), match.coverage_b, match.coverage_a)
+        )
+        pairs = sorted((SentencePair(p.b, p.a, p.sim, p.moved) for p in mirrored.pairs), key=lambda p: (p.a, p.b))
+        return Pairing(mirrored.B, mirrored.A, pairs)
+    return _pair_sentences(match)
+
+
+def _pair_sentences(match: Match) -> Pairing:
     A, B = Side.of(match.a.text), Side.of(match.b.text)
     pairs: list[SentencePair] = []
     used_a: set[int] = set()
