@@ -33,7 +33,7 @@ def run_unspun(docs, tmp: Path, workers: int):
     with Index(path, embedder=None) as ix:
         ix.add(docs, batch_size=2000, workers=workers)
         dt = time.perf_counter() - t
-        pairs = {(a, b) for a, b, _ in ix.candidate_pairs()}
+        pairs = {(a, b) for a, b, *_ in ix.candidate_pairs()}
         disk = ix.stats()["bytes_on_disk"]
     return dt, pairs, disk
 
@@ -73,6 +73,7 @@ def recall(pairs, copies, style=None):
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
+    load_start = os.getloadavg()[0]
     t = time.perf_counter()
     docs, copies = make_corpus(n)
     print(f"{n} documents ({sum(len(d.text) for d in docs) / n:.0f} chars on average), {len(copies)} known copies;"
@@ -99,7 +100,10 @@ def main() -> None:
     print(f"ratio unspun ({workers} processes) / datasketch update_batch: {best_u / (n / db_dt):.1f}x; "
           f"/ datasketch per-shingle update: {best_u / (n / d1_dt):.1f}x   (targets: >= 20x, >= 2000 docs/s)")
     print(f"unspun index on disk: {disk / 1e6:.1f} MB ({disk / n:.0f} bytes/doc); peak RSS so far {u_rss:.0f} MB")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
+    print(f"unspun's time includes folding the new band keys into the bucket file (<db>.bands); datasketch keeps its"
+          f" LSH in memory and writes nothing")
+    print(f"machine: {os.cpu_count()} cores, load average {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+          f" (other jobs share the cores: compare the ratios of one run)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The LSH bucket lookup of an index: band key -> documents, as sorted arrays.
+"""The LSH bucket lookup of an index: band key -> documents, as sorted arrays on disk.
 
 The index stores each document's distinct band keys as one blob beside its
 signatures (``signatures.keys``, sorted little-endian int64), stamped with the
@@ -6,33 +6,40 @@ generation that wrote it.  That is the truth, written in the batch's
 transaction.  Looking keys up needs them the other way round, by key: that is
 this module's job.
 
-* :class:`BandArrays` — every ``(key, docno)`` of a set of documents, sorted by
-  key (then docno), searched with ``numpy.searchsorted``.
-* The *base* is a file beside the database (``<db>.bands``) holding the arrays of
-  every document written up to a generation ``G``, with the index's instance id
-  and ``G`` in its header.  It is a cache: written through a private temporary
-  file and an atomic rename, rebuilt from SQLite when it is missing, damaged or
-  belongs to another database.
+* :class:`BandArrays` — ``(key, docno)`` entries sorted by key, searched with
+  ``numpy.searchsorted``; memory-mapped from a *segment* file.
+* A *manifest* (``<db>.bands``) names the segments (``<db>.bands.<name>.seg``)
+  that together hold every document written up to a generation ``G``, the
+  *dead* docnos whose entries in them are no longer valid, and the index's
+  instance id.  Segments are immutable and merged two by two when they reach
+  similar sizes (so there are O(log n) of them, and every merge streams in
+  bounded memory).  All of it is a cache: written through private temporary
+  files and atomic renames, rebuilt from SQLite when missing, damaged or another
+  index's.
 * The *delta* is read from SQLite: documents written after ``G``
   (``signatures.gen > G``) and documents removed or replaced since
-  (``retired.gen > G``), whose base entries are *stale* and ignored.
+  (``retired.gen > G``), whose older entries are *stale* and ignored.
 
 A lookup therefore always answers for the current generation, whatever the age
-of the file; the writer folds the delta into a new base file when it grows
-(:func:`merge`), so a lookup's cost stays a few binary searches.
+of the files; the writer turns the delta into a segment once it holds
+``FOLD_ENTRIES`` entries, so the delta held in memory stays small.
 """
 from __future__ import annotations
 
+import json
 import os
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 
-MAGIC = b"UNSPBND1"
-_HEADER = 8 + 32 + 8 + 8 + 8  # magic, instance (hex), generation, entries, documents
+MAGIC = b"UNSPBND2"
+SEG_MAGIC = b"UNSPSEG1"
+_SEG_HEADER = 8 + 8 + 8  # magic, entries, documents
+#: entries merged per step of a streaming merge (bounds its memory: ~40 bytes an entry)
+MERGE_CHUNK = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -68,26 +75,25 @@ class BandArrays:
         return int(len(self.keys))
 
     def without(self, stale: np.ndarray) -> "BandArrays":
-        """These entries less those of the ``stale`` docnos (sorted int64)."""
+        """These entries less those of the ``stale`` docnos (sorted int64); for in-memory arrays."""
         if len(stale) == 0 or len(self.keys) == 0:
             return self
-        lo = int(stale[0])
         dn = np.asarray(self.docnos)
-        if lo > int(dn.max(initial=-1)):  # appends only: nothing here is stale
-            return self
         keep = ~np.isin(dn, stale)
+        if keep.all():
+            return self
         n_docs = self.n_docs - len(np.unique(dn[~keep]))
         return BandArrays(np.asarray(self.keys)[keep], dn[keep], max(n_docs, 0))
 
     def plus(self, other: "BandArrays") -> "BandArrays":
-        """Both sets of entries, sorted (a stable sort over two sorted runs is a linear merge)."""
+        """Both sets of entries, sorted (a stable sort over two sorted runs is a linear merge); in memory."""
         if len(other) == 0:
             return self
         if len(self) == 0:
             return other
         keys = np.concatenate([np.asarray(self.keys), other.keys])
         docnos = np.concatenate([np.asarray(self.docnos, dtype=np.int64), other.docnos.astype(np.int64)])
-        order = np.argsort(keys, kind="stable")  # two sorted runs: a linear merge
+        order = np.argsort(keys, kind="stable")
         return BandArrays(keys[order], docnos[order], self.n_docs + other.n_docs)
 
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -102,26 +108,37 @@ class BandArrays:
         idx = np.concatenate([np.arange(a, b) for a, b in zip(lo[hit].tolist(), hi[hit].tolist())])
         return np.asarray(self.keys[idx], dtype=np.int64), np.asarray(self.docnos[idx], dtype=np.int64)
 
-    def shared(self) -> "BandArrays":
-        """Only the entries whose key is held by two or more entries (the buckets that can make a pair)."""
-        k = np.asarray(self.keys)
-        if len(k) < 2:
-            return BandArrays.empty()
-        same = k[1:] == k[:-1]
-        mask = np.zeros(len(k), dtype=bool)
-        mask[1:] |= same
-        mask[:-1] |= same
-        return BandArrays(k[mask], np.asarray(self.docnos, dtype=np.int64)[mask], 0)
+
+def shared_entries(arrays: BandArrays, stale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The live entries (docno not in ``stale``) whose key is held by two or more live entries, in chunks
+    of bounded memory (the buckets that can make a pair)."""
+    out_k: list[np.ndarray] = []
+    out_d: list[np.ndarray] = []
+    n = len(arrays)
+    start = 0
+    while start < n:
+        end = min(n, start + MERGE_CHUNK)
+        if end < n:  # never split a bucket between chunks
+            end = int(np.searchsorted(arrays.keys, arrays.keys[end - 1], side="right"))
+        k = np.asarray(arrays.keys[start:end], dtype=np.int64)
+        d = np.asarray(arrays.docnos[start:end], dtype=np.int64)
+        if len(stale):
+            keep = ~np.isin(d, stale)
+            k, d = k[keep], d[keep]
+        if len(k) > 1:
+            same = k[1:] == k[:-1]
+            mask = np.zeros(len(k), dtype=bool)
+            mask[1:] |= same
+            mask[:-1] |= same
+            out_k.append(k[mask])
+            out_d.append(d[mask])
+        start = end
+    if not out_k:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(out_k), np.concatenate(out_d)
 
 
-@dataclass(frozen=True)
-class BaseFile:
-    """A base read from disk: the arrays of every document written up to ``generation``."""
-
-    instance: str
-    generation: int
-    arrays: BandArrays
-    stamp: tuple[int, int, int] = field(default=(0, 0, 0))  # (inode, size, mtime_ns) of the file read
+# --------------------------------------------------------------------------- segments
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:
@@ -132,51 +149,116 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def read_base(path: Path, instance: str) -> BaseFile | None:
-    """The base file at ``path`` (memory-mapped), or None when it is missing, damaged or another index's."""
-    stamp = _stamp(path)
-    if stamp is None:
-        return None
+def read_segment(path: Path) -> BandArrays | None:
     try:
+        size = path.stat().st_size
         with open(path, "rb") as fh:
-            head = fh.read(_HEADER)
-        if len(head) != _HEADER or head[:8] != MAGIC or head[8:40].decode("ascii") != instance:
+            head = fh.read(_SEG_HEADER)
+        if len(head) != _SEG_HEADER or head[:8] != SEG_MAGIC:
             return None
-        gen, n, n_docs = (int.from_bytes(head[i : i + 8], "little", signed=True) for i in (40, 48, 56))
-        if n < 0 or gen < 0 or stamp[1] != _HEADER + 12 * n:
+        n, n_docs = (int.from_bytes(head[i : i + 8], "little", signed=True) for i in (8, 16))
+        if n < 0 or size != _SEG_HEADER + 12 * n:
             return None
         if n == 0:
-            return BaseFile(instance, gen, BandArrays.empty(), stamp)
-        keys = np.memmap(path, dtype="<i8", mode="r", offset=_HEADER, shape=(n,))
-        docnos = np.memmap(path, dtype="<i4", mode="r", offset=_HEADER + 8 * n, shape=(n,))
-        return BaseFile(instance, gen, BandArrays(keys, docnos, n_docs), stamp)
-    except (OSError, ValueError, UnicodeDecodeError):
+            return BandArrays.empty()
+        keys = np.memmap(path, dtype="<i8", mode="r", offset=_SEG_HEADER, shape=(n,))
+        docnos = np.memmap(path, dtype="<i4", mode="r", offset=_SEG_HEADER + 8 * n, shape=(n,))
+        return BandArrays(keys, docnos, n_docs)
+    except (OSError, ValueError):
         return None
 
 
-def write_base(path: Path, instance: str, generation: int, arrays: BandArrays) -> None:
-    """Write a base file through a private temporary file and an atomic rename (best effort: a cache
-    that cannot be written is rebuilt next time)."""
-    tmp = Path(f"{path}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-    n = len(arrays)
+def write_segment(path: Path, arrays: BandArrays) -> None:
+    with open(path, "wb") as fh:
+        fh.write(SEG_MAGIC + len(arrays).to_bytes(8, "little", signed=True) + int(arrays.n_docs).to_bytes(8, "little", signed=True))
+        fh.write(np.ascontiguousarray(arrays.keys, dtype="<i8").tobytes())
+        fh.write(np.ascontiguousarray(arrays.docnos, dtype="<i4").tobytes())
+
+
+def merge_segments(path: Path, a: BandArrays, b: BandArrays, dead: np.ndarray) -> None:
+    """Write the merge of two sorted segments (less the ``dead`` docnos) to ``path``, streaming: the
+    memory it takes is bounded by :data:`MERGE_CHUNK`, not by the segments' sizes."""
+    tmp_docnos = Path(f"{path}.docnos")
+    n = 0
+    docs = a.n_docs + b.n_docs
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(MAGIC + instance.encode("ascii"))
-            for v in (generation, n, arrays.n_docs):
-                fh.write(int(v).to_bytes(8, "little", signed=True))
-            fh.write(np.ascontiguousarray(arrays.keys, dtype="<i8").tobytes())
-            fh.write(np.ascontiguousarray(arrays.docnos, dtype="<i4").tobytes())
+        with open(path, "wb") as fk, open(tmp_docnos, "wb") as fd:
+            fk.write(b"\0" * _SEG_HEADER)
+            ia = ib = 0
+            na, nb = len(a), len(b)
+            while ia < na or ib < nb:
+                if ia < na:
+                    ea = min(na, ia + MERGE_CHUNK)
+                    bound = a.keys[ea - 1]
+                    eb = int(np.searchsorted(b.keys, bound, side="right")) if ea < na else nb
+                    eb = max(eb, ib)
+                else:
+                    ea, eb = na, min(nb, ib + MERGE_CHUNK)
+                k = np.concatenate([np.asarray(a.keys[ia:ea], dtype=np.int64), np.asarray(b.keys[ib:eb], dtype=np.int64)])
+                d = np.concatenate([np.asarray(a.docnos[ia:ea], dtype=np.int64), np.asarray(b.docnos[ib:eb], dtype=np.int64)])
+                if len(dead):
+                    keep = ~np.isin(d, dead)
+                    k, d = k[keep], d[keep]
+                order = np.argsort(k, kind="stable")
+                fk.write(k[order].astype("<i8").tobytes())
+                fd.write(d[order].astype("<i4").tobytes())
+                n += len(k)
+                ia, ib = ea, eb
+        if len(dead):  # documents are counted for the manifest's bookkeeping only: an estimate is enough
+            docs = max(0, docs - len(dead))
+        with open(path, "r+b") as fk, open(tmp_docnos, "rb") as fd:
+            fk.write(SEG_MAGIC + n.to_bytes(8, "little", signed=True) + docs.to_bytes(8, "little", signed=True))
+            fk.seek(0, os.SEEK_END)
+            while True:
+                buf = fd.read(1 << 24)
+                if not buf:
+                    break
+                fk.write(buf)
+    finally:
+        tmp_docnos.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The segments holding every document written up to ``generation``, less the ``dead`` docnos."""
+
+    instance: str
+    generation: int
+    segments: tuple[str, ...]  # file names beside the manifest
+    dead: tuple[int, ...]
+
+
+def read_manifest(path: Path, instance: str) -> Manifest | None:
+    try:
+        raw = path.read_bytes()
+        if not raw.startswith(MAGIC):
+            return None
+        d = json.loads(raw[len(MAGIC) :].decode("utf-8"))
+        m = Manifest(str(d["instance"]), int(d["generation"]), tuple(str(s) for s in d["segments"]),
+                     tuple(int(x) for x in d["dead"]))
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return None
+    if m.instance != instance or m.generation < 0 or any("/" in s or not s.endswith(".seg") for s in m.segments):
+        return None
+    return m
+
+
+def write_manifest(path: Path, m: Manifest) -> None:
+    tmp = Path(f"{path}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+    try:
+        tmp.write_bytes(MAGIC + json.dumps({"instance": m.instance, "generation": m.generation,
+                                            "segments": list(m.segments), "dead": list(m.dead)}).encode("utf-8"))
         os.replace(tmp, path)
-    except OSError:
-        pass
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def keys_blob(keys: Iterable[int] | np.ndarray) -> bytes:
-    """The stored form of a document's band keys: sorted distinct little-endian int64."""
-    return np.unique(np.asarray(keys, dtype=np.int64)).astype("<i8").tobytes()
+def new_segment_name(db: Path) -> str:
+    return f"{db.name}.bands.{uuid.uuid4().hex}.seg"
 
 
-def blob_keys(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype="<i8").astype(np.int64)
+def stamp(path: Path) -> tuple[int, int, int] | None:
+    return _stamp(path)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from glob import escape as glob_escape
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +35,18 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from .errors import ConfigError, InputError, StoreError
-from .bandcache import BandArrays, BaseFile, read_base, write_base
-from .bandcache import _stamp as _file_stamp
+from .bandcache import (
+    BandArrays,
+    Manifest,
+    merge_segments,
+    new_segment_name,
+    read_manifest,
+    read_segment,
+    shared_entries,
+    write_manifest,
+    write_segment,
+)
+from .bandcache import stamp as file_stamp
 from .fingerprint import DEFAULT_PARAMS, FingerprintParams, band_keys, fingerprint
 from .scan import (
     ANN_NEIGHBOURS,
@@ -63,9 +74,9 @@ from .types import Cluster, Document, Match
 
 FORMAT = "unspun-index"
 SCHEMA_VERSION = 2  # 2: band keys as one blob per document (signatures.keys), no 'bands' table
-#: the delta since the bucket file is folded into a new file when it holds this many entries, or an
-#: eighth of the file's
-FOLD_ENTRIES = 250_000
+#: the entries read from SQLite since the last bucket segment are written as a new segment at this many
+#: (≈ 3,000 articles; 16 MB in memory)
+FOLD_ENTRIES = 1_000_000
 DEFAULT_BATCH = 1000
 
 _SCHEMA = """
@@ -182,6 +193,7 @@ class Index:
         self._ann_generation: int | None = None
         self._ann_dirty = False
         self._bands: _BandView | None = None  # the bucket lookup as of a generation (loaded lazily)
+        self._tmpdir: Any = None  # a read-only handle's private directory for bucket segments
         try:
             self._db.execute("PRAGMA busy_timeout = 60000")
             if not readonly:
@@ -291,6 +303,10 @@ class Index:
         finally:
             self._db.close()
             self._db = None  # type: ignore[assignment]
+            self._bands = None
+            if self._tmpdir is not None:
+                self._tmpdir.cleanup()
+                self._tmpdir = None
 
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
@@ -315,7 +331,8 @@ class Index:
         """Counts, parameters and size on disk; the counts come from one snapshot (a read transaction),
         so they agree with each other even while another process writes."""
         q = lambda sql: int(self._db.execute(sql).fetchone()[0])  # noqa: E731
-        files = [self.path, Path(f"{self.path}-wal"), self._ann_path(), self._ann_meta_path()]
+        files = [self.path, Path(f"{self.path}-wal"), self._ann_path(), self._ann_meta_path(), self._bands_path()]
+        files += self._segment_files()
         own_tx = not self._db.in_transaction
         if own_tx:
             self._db.execute("BEGIN")
@@ -375,6 +392,11 @@ class Index:
             nonlocal total
             batch, derived = pending.pop(0)
             total = total + self._add_batch(batch, derived.result() if derived is not None else None)
+            self._db.execute("BEGIN")  # one snapshot
+            try:
+                self._band_view(fold=None)  # a bucket segment once enough new keys are in
+            finally:
+                self._db.execute("COMMIT")
             if progress:
                 progress(total)
 
@@ -395,12 +417,6 @@ class Index:
                 write_oldest()
         finally:
             derive.close()
-        if total.added or total.updated:
-            self._db.execute("BEGIN")  # one snapshot
-            try:
-                self._band_view(fold=None)  # fold the new keys into the bucket file when the delta is large
-            finally:
-                self._db.execute("COMMIT")
         return total
 
     def _add_batch(self, batch: list[Document], derived: dict[str, tuple] | None = None) -> AddResult:
@@ -446,17 +462,14 @@ class Index:
                     "UPDATE documents SET title=?, url=?, published=?, byline=?, meta=? WHERE docno=?",
                     (d.title, d.url, d.published, d.byline, _meta_json(d.meta), existing[d.id][0]),
                 )
-            for d in changed:
-                db.execute(
-                    "UPDATE documents SET text=?, title=?, url=?, published=?, byline=?, content_hash=?, meta=? WHERE docno=?",
-                    (d.text, d.title, d.url, d.published, d.byline, hashes[d.id], _meta_json(d.meta), existing[d.id][0]),
-                )
+            # a new text gets a new docno: a docno's band keys never change, so the bucket segments only ever
+            # need to forget docnos (``retired``), never to update them
+            db.executemany("DELETE FROM documents WHERE docno = ?", [(existing[d.id][0],) for d in changed])
             db.executemany(
                 "INSERT INTO documents(id, text, title, url, published, byline, content_hash, meta) VALUES (?,?,?,?,?,?,?,?)",
-                [(d.id, d.text, d.title, d.url, d.published, d.byline, hashes[d.id], _meta_json(d.meta)) for d in new],
+                [(d.id, d.text, d.title, d.url, d.published, d.byline, hashes[d.id], _meta_json(d.meta)) for d in new + changed],
             )
-            docnos = {d.id: existing[d.id][0] for d in changed}
-            docnos.update(self._lookup_docnos([d.id for d in new]))
+            docnos = self._lookup_docnos([d.id for d in new + changed])
             db.executemany(
                 "INSERT INTO signatures(docno, windows, data, keys, gen) VALUES (?, ?, ?, ?, ?)",
                 [(docnos[r.id], r.windows, r.signatures, r.keys, gen) for r in records],
@@ -515,51 +528,118 @@ class Index:
     def _bands_path(self) -> Path:
         return Path(f"{self.path}.bands")
 
-    def _band_view(self, fold: bool | None = False) -> "_BandView":
-        """The bucket lookup as of the current generation: the base arrays (from ``<db>.bands``), the
-        entries of documents written since and the docnos whose base entries are stale.
+    def _segment_files(self) -> list[Path]:
+        """The bucket segment files beside the database (named by the manifest or not)."""
+        return sorted(self.path.parent.glob(f"{glob_escape(self.path.name)}.bands.*.seg"))
 
-        ``fold``: True folds the delta into the base (and saves the file unless read-only), None does so
-        when the delta is large (:data:`FOLD_ENTRIES`), False never.  Call it inside a read snapshot when
-        its answer must agree with other reads."""
+    def _segment_dir(self) -> Path:
+        """Where segments are written: beside the database, or for a read-only handle a private temporary
+        directory (its segments are unlinked once mapped)."""
+        if not self._readonly:
+            return self.path.parent
+        if self._tmpdir is None:
+            import tempfile
+
+            self._tmpdir = tempfile.TemporaryDirectory(prefix="unspun-bands-")
+        return Path(self._tmpdir.name)
+
+    def _new_segment(self, write: Callable[[Path], None]) -> tuple[str, BandArrays]:
+        """Write a segment with ``write(path)`` and map it."""
+        name = new_segment_name(self.path)
+        path = self._segment_dir() / name
+        tmp = Path(f"{path}.tmp")
+        try:
+            write(tmp)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        arrays = read_segment(path)
+        if arrays is None:
+            raise StoreError(f"{path}: the bucket segment just written cannot be read back")
+        if self._readonly:
+            path.unlink(missing_ok=True)  # the mapping keeps it
+        return name, arrays
+
+    def _add_segment(self, view: "_BandView", arrays: BandArrays) -> "_BandView":
+        """``view`` with ``arrays`` as one more segment, merged with the last ones while they are of similar
+        size (two by two, streaming, dropping the stale docnos)."""
+        if len(arrays) == 0:
+            return view
+        name, seg = self._new_segment(lambda p: write_segment(p, arrays))
+        names, segs = list(view.names) + [name], list(view.segments) + [seg]
+        obsolete: list[str] = []
+        while len(segs) >= 2 and 2 * len(segs[-1]) >= len(segs[-2]):
+            a, b = segs[-2], segs[-1]
+            mname, merged = self._new_segment(lambda p: merge_segments(p, a, b, view.stale))
+            obsolete += names[-2:]
+            names[-2:], segs[-2:] = [mname], [merged]
+        return _BandView(tuple(segs), tuple(names), view.base_generation, view.delta, view.stale, view.generation,
+                         view.disk, tuple(obsolete) + view.obsolete)
+
+    def _band_view(self, fold: bool | None = False) -> "_BandView":
+        """The bucket lookup as of the current generation: the segments (named by ``<db>.bands``), the
+        entries of documents written since, and the docnos whose entries are stale.
+
+        ``fold``: True turns the delta into a segment (and, unless read-only, writes the manifest), None does
+        so when the delta holds :data:`FOLD_ENTRIES` entries, False never.  Call it inside a read snapshot
+        when its answer must agree with other reads."""
         gen = self._generation()
-        path = self._bands_path()
-        disk = _file_stamp(path)
+        mpath = self._bands_path()
+        disk = file_stamp(mpath)
         view = self._bands
         if view is None or view.disk != disk:
-            base = read_base(path, self._instance) if disk is not None else None
-            if base is None:  # none yet, or unusable: rebuilt from SQLite (all of it is the delta)
-                base, disk_seen = BaseFile(self._instance, 0, BandArrays.empty()), disk
-            elif base.generation > gen:  # written after this snapshot began: not usable in it, maybe in the next
-                base, disk_seen = BaseFile(self._instance, 0, BandArrays.empty()), None
-            else:
-                disk_seen = base.stamp
-            view = _BandView(base.arrays, base.generation, BandArrays.empty(), np.zeros(0, dtype=np.int64),
-                             base.generation, disk_seen)
+            view = self._load_manifest(gen, disk)
         if view.generation != gen:
             rows = self._db.execute("SELECT docno, keys FROM signatures WHERE gen > ?", (view.generation,)).fetchall()
             retired = [r[0] for r in self._db.execute("SELECT docno FROM retired WHERE gen > ?", (view.generation,))]
             fresh = BandArrays.from_blobs(rows)
-            new_stale = np.unique(np.asarray([r[0] for r in rows] + retired, dtype=np.int64))
-            view = _BandView(
-                view.base, view.base_generation, view.delta.without(new_stale).plus(fresh),
-                np.union1d(view.stale, new_stale).astype(np.int64), gen, view.disk,
-            )
+            new_stale = np.unique(np.asarray(retired, dtype=np.int64))
+            view = _BandView(view.segments, view.names, view.base_generation, view.delta.without(new_stale).plus(fresh),
+                             np.union1d(view.stale, new_stale).astype(np.int64), gen, view.disk, view.obsolete)
         if fold is None:
-            fold = len(view.delta) >= max(FOLD_ENTRIES, len(view.base) // 8) or (
-                len(view.stale) > 0 and len(view.stale) >= max(1000, view.base.n_docs // 8)
-            )
-        if fold and (len(view.delta) or len(view.stale)):
-            merged = view.base.without(view.stale).plus(view.delta)
-            disk_seen = view.disk
+            fold = len(view.delta) >= FOLD_ENTRIES
+        if fold and (len(view.delta) or view.base_generation != gen):
+            view = self._add_segment(view, view.delta)
+            view = _BandView(view.segments, view.names, gen, BandArrays.empty(), view.stale, gen, view.disk, view.obsolete)
             if not self._readonly:
-                write_base(path, self._instance, gen, merged)
-                disk_seen = _file_stamp(path)
-                fresh_base = read_base(path, self._instance) if disk_seen is not None else None
-                if fresh_base is not None and fresh_base.generation == gen:
-                    merged, disk_seen = fresh_base.arrays, fresh_base.stamp  # memory-mapped, not held in RAM
-            view = _BandView(merged, gen, BandArrays.empty(), np.zeros(0, dtype=np.int64), gen, disk_seen)
+                write_manifest(mpath, Manifest(self._instance, gen, view.names, tuple(view.stale.tolist())))
+                for name in view.obsolete:
+                    (self.path.parent / name).unlink(missing_ok=True)
+                view = _BandView(view.segments, view.names, gen, view.delta, view.stale, gen, file_stamp(mpath), ())
         self._bands = view
+        return view
+
+    def _load_manifest(self, gen: int, disk: tuple[int, int, int] | None) -> "_BandView":
+        """The view of the segments the manifest names, or (none, unusable, or newer than this snapshot) a
+        view built from SQLite in segments of bounded size."""
+        m = read_manifest(self._bands_path(), self._instance) if disk is not None else None
+        if m is not None and m.generation <= gen:
+            segs = [read_segment(self.path.parent / name) for name in m.segments]
+            if all(sg is not None for sg in segs):
+                return _BandView(tuple(segs), m.segments, m.generation, BandArrays.empty(),  # type: ignore[arg-type]
+                                 np.asarray(m.dead, dtype=np.int64), m.generation, disk, ())
+        # rebuild: every stored document, a segment per FOLD_ENTRIES entries
+        view = _BandView((), (), gen, BandArrays.empty(), np.zeros(0, dtype=np.int64), gen,
+                         None if m is not None and m.generation > gen else disk, ())
+        cur = self._db.execute("SELECT docno, keys FROM signatures ORDER BY docno")
+        chunk: list[tuple[int, bytes]] = []
+        size = 0
+        while True:
+            rows = cur.fetchmany(2000)
+            for r in rows:
+                chunk.append(r)
+                size += len(r[1]) // 8
+            if size >= FOLD_ENTRIES or (not rows and chunk):
+                view = self._add_segment(view, BandArrays.from_blobs(chunk))
+                chunk, size = [], 0
+            if not rows:
+                break
+        if not self._readonly and view.segments and not (m is not None and m.generation > gen):  # never over a newer one
+            write_manifest(self._bands_path(), Manifest(self._instance, gen, view.names, ()))
+            for orphan in self._segment_files():  # segments of an unusable manifest (a reader still mapping one keeps it)
+                if orphan.name not in view.names:
+                    orphan.unlink(missing_ok=True)
+            view = _BandView(view.segments, view.names, gen, view.delta, view.stale, gen, file_stamp(self._bands_path()), ())
         return view
 
     def _bucket_rows(self, keys: np.ndarray) -> list[tuple[int, str]]:
@@ -570,7 +650,9 @@ class Index:
             self._db.execute("BEGIN")
         try:
             view = self._band_view()
-            k1, d1 = view.base.lookup(keys)
+            found = [seg.lookup(keys) for seg in view.segments]
+            k1 = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.int64)
+            d1 = np.concatenate([f[1] for f in found]) if found else np.zeros(0, dtype=np.int64)
             if len(view.stale) and len(d1):
                 keep = ~np.isin(d1, view.stale)
                 k1, d1 = k1[keep], d1[keep]
@@ -598,12 +680,29 @@ class Index:
             self._db.execute("BEGIN")
         try:
             view = self._band_view(fold=True)
-            shared = view.base.shared()
+            segs = list(view.segments)
+            while len(segs) > 1:  # one sorted run over every segment (streamed into a temporary segment)
+                a, b = segs.pop(), segs.pop()
+                tmp_name, merged = self._merge_private(a, b, view.stale)
+                segs.append(merged)
+            keys, docnos = shared_entries(segs[0], view.stale) if segs else (np.zeros(0), np.zeros(0))
             ids = dict(self._db.execute("SELECT docno, id FROM documents").fetchall())
         finally:
             if own_tx:
                 self._db.execute("COMMIT")
-        return sorted((k, ids[d]) for k, d in zip(shared.keys.tolist(), shared.docnos.tolist()) if d in ids)
+        return sorted((k, ids[d]) for k, d in zip(keys.tolist(), docnos.tolist()) if d in ids)
+
+    def _merge_private(self, a: BandArrays, b: BandArrays, stale: np.ndarray) -> tuple[str, BandArrays]:
+        """Merge two segments into a mapped temporary one that no manifest names (unlinked once mapped)."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="unspun-bands-") as d:
+            path = Path(d) / "merged.seg"
+            merge_segments(path, a, b, stale)
+            arrays = read_segment(path)
+        if arrays is None:
+            raise StoreError(f"{self.path}: a temporary bucket segment cannot be read back")
+        return "", arrays
 
     # ------------------------------------------------------------------ vectors
 
@@ -802,15 +901,18 @@ class Index:
 
 @dataclass(frozen=True)
 class _BandView:
-    """The bucket lookup of an index at ``generation``: ``base`` (as of ``base_generation``) less the
-    ``stale`` docnos, plus ``delta``.  ``disk`` is the stamp of the base file it was read from."""
+    """The bucket lookup of an index at ``generation``: the ``segments`` (every document up to
+    ``base_generation``) less the ``stale`` docnos, plus ``delta``.  ``disk`` is the stamp of the manifest it
+    was read from; ``obsolete`` names merged-away segment files to delete once a manifest no longer names them."""
 
-    base: BandArrays
+    segments: tuple[BandArrays, ...]
+    names: tuple[str, ...]
     base_generation: int
     delta: BandArrays
     stale: np.ndarray
     generation: int
     disk: tuple[int, int, int] | None
+    obsolete: tuple[str, ...] = ()
 
 
 def _key_stamp(ann: Any) -> tuple[int, int, int]:
@@ -922,6 +1024,8 @@ class _Deriver:
 
     def submit(self, batch: list[Document]) -> Any:
         ix = self.index
+        if self.workers < 2 or len(batch) < MIN_PARALLEL or not self.named:
+            return None  # derived at write time, in this process
         hashes = {d.id: content_hash(d.text) for d in batch if d.id and d.text and not d.text.isspace()}
         known = ix._lookup(list(hashes))
         todo = list({d.id: d for d in batch if d.id in hashes and (known.get(d.id) or (None, None))[1] != hashes[d.id]}.values())
