@@ -3,9 +3,13 @@
 For each setting: fingerprint every document, join the LSH band keys, and print
 the candidate recall of the listed pairs (02/03/04, 05 with cases), the number
 of candidate document pairs (each costs one alignment in a scan), the band rows
-per document (index size and ingest cost) and the fingerprinting speed.
+per document (index size and ingest cost) and the fingerprinting speed.  With
+``--verify``, then for the default setting: the pairs with ``MIN_HITS`` shared buckets
+whose best window agreement (``unspun.fingerprint.best_window_agreement``) reaches
+each threshold — the numbers behind ``MIN_HITS`` and ``MIN_WINDOW_SIMILARITY``
+(a few minutes: one signature comparison per pair).
 
-    .venv/bin/python benchmarks/fingerprint_params.py [PAN_ROOT] [--quick]
+    .venv/bin/python benchmarks/fingerprint_params.py [PAN_ROOT] [--verify]
 """
 from __future__ import annotations
 
@@ -18,8 +22,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from unspun.evaluation.pan_scan import TARGETS, _key, iter_pan_documents, read_pair_lists  # noqa: E402
-from unspun.fingerprint import FingerprintParams, band_keys, fingerprint  # noqa: E402
-from unspun.scan import MAX_BUCKET  # noqa: E402
+from unspun.fingerprint import DEFAULT_PARAMS, FingerprintParams, band_keys, best_window_agreement, fingerprint  # noqa: E402
+from unspun.scan import MAX_BUCKET, MIN_HITS, MIN_WINDOW_SIMILARITY  # noqa: E402
 
 SETTINGS = [
     FingerprintParams(shingle=3, content_words=False, window=40, step=20, num_perm=32, bands=8),
@@ -29,6 +33,8 @@ SETTINGS = [
     FingerprintParams(shingle=1, content_words=True, window=32, step=16, num_perm=32, bands=8),
     FingerprintParams(shingle=1, content_words=True, window=16, step=8, num_perm=32, bands=8),
     FingerprintParams(shingle=1, content_words=True, window=24, step=12, num_perm=64, bands=16),
+    FingerprintParams(shingle=1, content_words=True, window=24, step=12, num_perm=36, bands=12),
+    FingerprintParams(shingle=1, content_words=True, window=24, step=12, num_perm=36, bands=18),  # the default
 ]
 
 
@@ -85,6 +91,32 @@ def main() -> None:
             f"{rec2['03-random-obfuscation']:6.1%} {rec2['04-translation-obfuscation']:6.1%}",
             flush=True,
         )
+    if "--verify" in sys.argv:
+        verify(ids, texts, positives, all_listed)
+
+
+def verify(ids, texts, positives, all_listed) -> None:
+    """Candidates of the default setting after the window-signature check, for several thresholds."""
+    p = DEFAULT_PARAMS
+    fp = fingerprint(texts, p)
+    counts = candidate_pairs(band_keys(fp.signatures, p), fp.owner, MIN_HITS)
+    bounds = np.searchsorted(fp.owner, np.arange(len(ids) + 1))
+    sig = [fp.signatures[bounds[i] : bounds[i + 1]] for i in range(len(ids))]
+    t = time.perf_counter()
+    agree = {_key(ids[a], ids[b]): best_window_agreement(sig[a], sig[b]) for a, b in counts}
+    dt = time.perf_counter() - t
+    print()
+    print(f"default setting, pairs with >= {MIN_HITS} shared buckets: {len(agree)} "
+          f"({1000 * dt / max(1, len(agree)):.2f} ms per signature comparison)")
+    print(f"{'best window agreement':>24} {'02':>6} {'03':>6} {'04':>6} {'05c':>6} {'pairs':>8} {'unlisted':>8}")
+    chosen = round(MIN_WINDOW_SIMILARITY * p.num_perm)
+    for need in range(chosen - 2, chosen + 3):
+        kept = {k for k, v in agree.items() if v >= need}
+        rec = {c: len(positives[c] & kept) / len(positives[c]) for c in positives}
+        mark = "  <- MIN_WINDOW_SIMILARITY" if need == chosen else ""
+        print(f"{f'>= {need}/{p.num_perm}':>24} {rec['02-no-obfuscation']:6.1%} {rec['03-random-obfuscation']:6.1%} "
+              f"{rec['04-translation-obfuscation']:6.1%} {rec['05-summary-obfuscation']:6.1%} {len(kept):8d} "
+              f"{sum(1 for k in kept if k not in all_listed):8d}{mark}", flush=True)
 
 
 if __name__ == "__main__":
