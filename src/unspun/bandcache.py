@@ -38,8 +38,8 @@ import numpy as np
 MAGIC = b"UNSPBND2"
 SEG_MAGIC = b"UNSPSEG1"
 _SEG_HEADER = 8 + 8 + 8  # magic, entries, documents
-#: entries merged per step of a streaming merge (bounds its memory: ~40 bytes an entry)
-MERGE_CHUNK = 1 << 21
+#: entries merged per step of a streaming merge (bounds its memory: ~80 bytes an entry, 40 MB)
+MERGE_CHUNK = 1 << 19
 
 
 @dataclass(frozen=True)
@@ -204,6 +204,7 @@ def merge_segments(path: Path, a: BandArrays, b: BandArrays, dead: np.ndarray) -
                 fd.write(d[order].astype("<i4").tobytes())
                 n += len(k)
                 ia, ib = ea, eb
+                _release(a), _release(b)  # the pages read so far leave this process's resident set
         if len(dead):  # documents are counted for the manifest's bookkeeping only: an estimate is enough
             docs = max(0, docs - len(dead))
         with open(path, "r+b") as fk, open(tmp_docnos, "rb") as fd:
@@ -216,6 +217,19 @@ def merge_segments(path: Path, a: BandArrays, b: BandArrays, dead: np.ndarray) -
                 fk.write(buf)
     finally:
         tmp_docnos.unlink(missing_ok=True)
+
+
+def _release(arrays: BandArrays) -> None:
+    """Drop the resident pages of a memory-mapped segment (they are clean file pages: read again on demand)."""
+    import mmap
+
+    for arr in (arrays.keys, arrays.docnos):
+        m = getattr(arr, "_mmap", None)
+        if m is not None and hasattr(m, "madvise"):
+            try:
+                m.madvise(mmap.MADV_DONTNEED)
+            except (OSError, ValueError):
+                pass
 
 
 # --------------------------------------------------------------------------- manifest
