@@ -97,7 +97,8 @@ def main() -> None:
         print(f"{name:34} {rate:8.0f} {recall(pairs, copies):7.1%} {recall(pairs, copies, 'verbatim'):8.1%} "
               f"{recall(pairs, copies, 'light'):7.1%} {recall(pairs, copies, 'spun'):7.1%} {len(pairs):10d}")
     best_u = max(n / u1_dt, n / uw_dt)
-    print(f"ratio unspun ({workers} processes) / datasketch update_batch: {best_u / (n / db_dt):.1f}x; "
+    best_name = "1 process" if n / u1_dt >= n / uw_dt else f"{workers} processes"
+    print(f"ratio unspun (best: {best_name}) / datasketch update_batch: {best_u / (n / db_dt):.1f}x; "
           f"/ datasketch per-shingle update: {best_u / (n / d1_dt):.1f}x   (targets: >= 20x, >= 2000 docs/s)")
     print(f"unspun index on disk: {disk / 1e6:.1f} MB ({disk / n:.0f} bytes/doc); peak RSS so far {u_rss:.0f} MB")
     print(f"unspun's time includes folding the new band keys into the bucket file (<db>.bands); datasketch keeps its"

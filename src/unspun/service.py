@@ -41,7 +41,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .errors import InputError, UnspunError
-from .limits import DEFAULT_MAX_BATCH, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_REQUEST_BYTES
+from .limits import DEFAULT_MAX_BATCH, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_READERS, DEFAULT_MAX_REQUEST_BYTES
 from .types import Cluster, Document, Match
 
 #: Finished scan jobs kept in memory (the oldest finished ones are forgotten first).
@@ -289,6 +289,9 @@ class Service:
         self._readers: list[Any] = []  # idle read-only handles (one SQLite connection each)
         self._readers_all: list[Any] = []
         self._readers_lock = threading.Lock()
+        # at most this many reads at once: each check is CPU-bound (align, judge) and holds a handle's memory,
+        # so more at once on a few cores only slows every request down (and /compare with them)
+        self._reader_slots = threading.BoundedSemaphore(DEFAULT_MAX_READERS)
         self.jobs: OrderedDict[str, ScanJob] = OrderedDict()
         self.jobs_lock = threading.Lock()
         self.scan_gate = threading.Semaphore(1)  # scans run one after another
@@ -310,20 +313,21 @@ class Service:
         one at a time through :meth:`index`.  A handle is reused, never shared by two threads at once."""
         if not self.db_path.exists() or self.db_path.stat().st_size == 0:
             self.index()  # creates the index (the writer owns its schema)
-        with self._readers_lock:
-            ix = self._readers.pop() if self._readers else None
-        if ix is None:
-            from .index import Index
+        with self._reader_slots:
+            with self._readers_lock:
+                ix = self._readers.pop() if self._readers else None
+            if ix is None:
+                from .index import Index
 
-            ix = Index(self.db_path, readonly=True)
-            with self._readers_lock:
-                self._readers_all.append(ix)
-        try:
-            yield ix
-        finally:
-            with self._readers_lock:
-                if ix in self._readers_all:  # not closed meanwhile
-                    self._readers.append(ix)
+                ix = Index(self.db_path, readonly=True)
+                with self._readers_lock:
+                    self._readers_all.append(ix)
+            try:
+                yield ix
+            finally:
+                with self._readers_lock:
+                    if ix in self._readers_all:  # not closed meanwhile
+                        self._readers.append(ix)
 
     def index_size(self) -> int | None:
         if self._index is None and not self.db_path.exists():
