@@ -30,6 +30,7 @@ from unspun.scan import (
     MIN_HITS,
     MIN_WINDOW_SIMILARITY,
     band_rows,
+    bucket_pair_counts,
     candidate_pairs,
     dedupe_pairs,
     fingerprint_batch,
@@ -151,6 +152,18 @@ def test_dedupe_pairs_matches_naive(pairs, min_hits, min_ann):
             naive[k] = (old[0] + n, old[1] + v)
     expect = sorted((a, b, n, v) for (a, b), (n, v) in naive.items() if n >= min_hits or v >= min_ann)
     assert dedupe_pairs(pairs, min_hits, min_ann) == expect
+
+
+bucket_rows = st.lists(st.tuples(st.integers(0, 6), st.integers(0, 9)), max_size=60)
+
+
+@given(bucket_rows, st.integers(2, 5))
+def test_bucket_pair_counts_match_the_tuple_stages(rows, max_bucket):
+    """The numpy pair counter gives what candidate_pairs + dedupe_pairs give over the same rows."""
+    names = [f"d{i}" for i in range(10)]  # numbered in id order
+    want = dedupe_pairs(candidate_pairs(group_rows(sorted((k, names[o]) for k, o in rows)), max_bucket), 1, 10**9)
+    a, b, n = bucket_pair_counts(np.array([k for k, _ in rows]), np.array([o for _, o in rows]), max_bucket)
+    assert [(names[x], names[y], c, 0) for x, y, c in zip(a.tolist(), b.tolist(), n.tolist())] == want
 
 
 signature_sets = st.integers(0, 6).flatmap(

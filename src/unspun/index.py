@@ -60,6 +60,7 @@ from .scan import (
     ann_build,
     ann_pairs,
     ann_search,
+    bucket_pair_counts,
     candidate_pairs,
     content_hash,
     dedupe_pairs,
@@ -672,8 +673,8 @@ class Index:
             out.update(self._db.execute(f"SELECT docno, id FROM documents WHERE docno IN ({q})", chunk).fetchall())
         return out
 
-    def _shared_bucket_rows(self) -> list[tuple[int, str]]:
-        """``(band key, document id)`` of every bucket held by two or more documents, sorted (the rows
+    def _shared_bucket_arrays(self) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+        """``(band keys, docnos, {docno: id})`` of every bucket held by two or more documents (the rows
         that can make a candidate pair); one read snapshot."""
         own_tx = not self._db.in_transaction
         if own_tx:
@@ -690,6 +691,11 @@ class Index:
         finally:
             if own_tx:
                 self._db.execute("COMMIT")
+        return np.asarray(keys, dtype=np.int64), np.asarray(docnos, dtype=np.int64), ids
+
+    def _shared_bucket_rows(self) -> list[tuple[int, str]]:
+        """``(band key, document id)`` of every bucket held by two or more documents, sorted."""
+        keys, docnos, ids = self._shared_bucket_arrays()
         return sorted((k, ids[d]) for k, d in zip(keys.tolist(), docnos.tolist()) if d in ids)
 
     def _merge_private(self, a: BandArrays, b: BandArrays, stale: np.ndarray) -> tuple[str, BandArrays]:
@@ -861,18 +867,38 @@ class Index:
     ) -> list[tuple[str, str, int, int]]:
         """Every candidate pair of the corpus, sorted: the LSH band join plus ANN neighbours, deduplicated
         (:func:`unspun.scan.dedupe_pairs`) and verified on window signatures (:func:`unspun.scan.verify_pairs`)."""
-        rows = self._shared_bucket_rows()
-        pairs = candidate_pairs(group_rows(rows), max_bucket)
+        keys, docnos, ids = self._shared_bucket_arrays()
+        names = sorted(set(ids.values()))  # owners numbered in id order, so a < b as numbers and as ids
+        rank_of = {i: r for r, i in enumerate(names)}
+        live = np.fromiter((d in ids for d in docnos.tolist()), dtype=bool, count=len(docnos))
+        owners = np.fromiter((rank_of[ids[d]] for d in docnos[live].tolist()), dtype=np.int64, count=int(live.sum()))
+        a, b, n = bucket_pair_counts(keys[live], owners, max_bucket)
+        counts: dict[tuple[str, str], list[int]] = {
+            (names[x], names[y]): [c, 0] for x, y, c in zip(a[n >= min_hits].tolist(), b[n >= min_hits].tolist(), n[n >= min_hits].tolist())
+        }
         if self._embedder is not None:
+            ann: list[tuple[str, str, int, int]] = []
             vrows = self._db.execute(
                 "SELECT v.vecno, d.id, v.data FROM vectors v JOIN documents d ON d.docno = v.docno ORDER BY v.vecno"
             ).fetchall()
             for chunk in _chunks(vrows, 1024):
                 q = np.frombuffer(b"".join(r[2] for r in chunk), dtype="<f2").reshape(len(chunk), -1).astype(np.float32)
                 nids, nsims = self._ann_search(q, ANN_NEIGHBOURS + 1)
-                pairs += ann_pairs([r[1] for r in chunk], nids, nsims, ANN_THRESHOLD)
-        unique = dedupe_pairs(pairs, min_hits, min_ann)
-        del pairs
+                ann += ann_pairs([r[1] for r in chunk], nids, nsims, ANN_THRESHOLD)
+            span = len(names)
+            codes = a * span + b
+            for x, y, _n, v in dedupe_pairs(ann, min_hits=1, min_ann=1):
+                c = counts.get((x, y))
+                if c is not None:
+                    c[1] = v
+                elif v >= min_ann:  # its band hits (fewer than min_hits) still count as evidence
+                    hits = 0
+                    if x in rank_of and y in rank_of:
+                        code = rank_of[x] * span + rank_of[y]
+                        at = int(np.searchsorted(codes, code))
+                        hits = int(n[at]) if at < len(codes) and codes[at] == code else 0
+                    counts[(x, y)] = [hits, v]
+        unique = sorted((x, y, c[0], c[1]) for (x, y), c in counts.items() if c[0] >= min_hits or c[1] >= min_ann)
         return verify_pairs(unique, self._signature_lookup(), min_similarity=min_similarity, min_ann=min_ann)
 
     def scan(

@@ -115,6 +115,36 @@ def candidate_pairs(groups: Iterable[tuple[int, Sequence[str]]], max_bucket: int
     return out
 
 
+def bucket_pair_counts(
+    keys: np.ndarray, owners: np.ndarray, max_bucket: int = MAX_BUCKET
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of documents (integer ``owners``) that share band buckets and how many they share, as
+    arrays ``(a, b, n)`` with ``a < b``, sorted — what :func:`candidate_pairs` and :func:`dedupe_pairs`
+    give over the same rows (with owners numbered in id order), without a Python object per pair: two-row
+    bands make hundreds of chance pairs per document, nearly all of which fail ``MIN_HITS``."""
+    keys = np.asarray(keys, dtype=np.int64)
+    owners = np.asarray(owners, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int64)
+    if len(keys) == 0:
+        return empty, empty, empty
+    order = np.lexsort((owners, keys))
+    k, o = keys[order], owners[order]
+    keep = np.r_[True, (k[1:] != k[:-1]) | (o[1:] != o[:-1])]  # one row per (bucket, document)
+    k, o = k[keep], o[keep]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    sizes = np.diff(np.r_[starts, len(k)])
+    span = int(o.max()) + 1
+    codes = []
+    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_bucket)]).tolist():
+        members = o[starts[sizes == size][:, None] + np.arange(size)]  # (buckets, size), ascending rows
+        i, j = np.triu_indices(size, 1)
+        codes.append((members[:, i] * span + members[:, j]).ravel())
+    if not codes:
+        return empty, empty, empty
+    pairs, counts = np.unique(np.concatenate(codes), return_counts=True)
+    return pairs // span, pairs % span, counts.astype(np.int64)
+
+
 _BREAK = re.compile(r"""[.!?…]+["'”’)\]]*\s+|\n\s*\n""")
 
 
