@@ -15,8 +15,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unspun.executors import DaskExecutor, LocalExecutor, expand_inputs, match_line, scan_paths, step_band_join
-from unspun.scan import candidate_pairs, group_rows
+from unspun.executors import (
+    DaskExecutor,
+    LocalExecutor,
+    expand_inputs,
+    match_line,
+    scan_paths,
+    stable_part,
+    step_band_join,
+    step_dedupe,
+)
+from unspun.scan import candidate_pairs, dedupe_pairs, group_rows
 from unspun.index import Index
 from unspun.ingest import iter_documents
 
@@ -103,10 +112,15 @@ def test_numpy_band_join_equals_group_rows(batches, max_bucket, pair_parts):
         parts.append((ids, (keys, owners)))
     naive = candidate_pairs(group_rows(sorted(r for rows in batches for r in rows)), max_bucket)
     got = step_band_join(pair_parts, max_bucket, *parts)
-    assert sorted(p for ps in got["pairs"] for p in ps) == sorted(naive)
     assert got["n_pairs"] == len(naive)
-    if pair_parts == 1:
-        assert got["pairs"][0] == naive  # same order too
+    # each block, unpacked, holds the counted pairs of its partition; dedupe then gives the tuple stages' answer
+    unpacked = sorted((names[x], names[y], c, 0) for names, a, b, n in got["pairs"]
+                      for x, y, c in zip(a.tolist(), b.tolist(), n.tolist()))
+    assert unpacked == dedupe_pairs(naive, 1, 10**9)
+    for min_hits in (1, 2):
+        ann = [("a", "b", 0, 1), ("c", "d", 0, 1), ("c", "d", 0, 1)]
+        merged = [p for q in range(pair_parts) for p in step_dedupe(1, min_hits, 2, got["pairs"][q], [a for a in ann if stable_part(a[0], pair_parts) == q]).get((0, 0), [])]
+        assert sorted(merged) == dedupe_pairs([*naive, *ann], min_hits, 2)
 
 
 def test_dask_scan_gives_the_embedded_answer(embedded, client, tmp_path):

@@ -359,33 +359,38 @@ def step_vectors(result: dict[str, Any]) -> tuple[int, list[str], np.ndarray]:
     return result["batch"], result["vec_ids"], result["vecs"]
 
 
+#: The pairs of one band partition bound for one pair partition: the ids they name (sorted) and, per pair,
+#: the positions of its two ids in that list and its number of shared buckets (a < b, as ids and as positions).
+PairBlock = tuple[list[str], np.ndarray, np.ndarray, np.ndarray]
+
+
 def step_band_join(pair_parts: int, max_bucket: int, *parts: tuple[list[str], tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
-    """The band join of one band partition: every batch's ``(ids, (keys, owners))`` rows are sorted
-    by key in numpy (16 bytes a row, not a Python tuple per row); each key shared by two or more rows
-    becomes a ``(key, sorted distinct ids)`` group, exactly as :func:`unspun.scan.group_rows` groups
-    sorted rows (keys of one row make no pair and are never turned into Python objects); the pairs of
-    each bucket come from :func:`unspun.scan.candidate_pairs` and are split by pair partition."""
+    """The band join of one band partition: every batch's ``(ids, (keys, owners))`` rows, with each row's
+    document numbered by the rank of its id, go to :func:`unspun.scan.bucket_pair_counts` (the pairs
+    :func:`unspun.scan.candidate_pairs` makes, counted, in numpy: two-row bands make hundreds of chance
+    pairs per document); the counted pairs travel to their pair partition as a :data:`PairBlock`, not
+    as a Python tuple each."""
     t0 = _cpu()
     n_rows = sum(len(k) for _ids, (k, _o) in parts)
-    groups: list[tuple[int, list[str]]] = []
+    empty = np.zeros(0, dtype=np.int64)
+    out: list[PairBlock] = [([], empty, empty, empty) for _ in range(pair_parts)]
+    n_pairs = 0
     if n_rows:
         keys = np.concatenate([k for _ids, (k, _o) in parts])
-        owners = np.concatenate([o for _ids, (_k, o) in parts]).astype(np.int64)
-        batch = np.concatenate([np.full(len(k), j, dtype=np.int64) for j, (_ids, (k, _o)) in enumerate(parts)])
-        order = np.argsort(keys, kind="stable")
-        ks = keys[order]
-        starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
-        ends = np.r_[starts[1:], len(ks)]
-        id_lists = [ids for ids, _rows in parts]
-        for g in np.flatnonzero(ends - starts >= 2).tolist():
-            sel = order[starts[g] : ends[g]]
-            ids = sorted({id_lists[b][o] for b, o in zip(batch[sel].tolist(), owners[sel].tolist())})
-            groups.append((int(ks[starts[g]]), ids))
-    pairs = S.candidate_pairs(groups, max_bucket)
-    out: list[list[S.Pair]] = [[] for _ in range(pair_parts)]
-    for p in pairs:
-        out[stable_part(p[0], pair_parts)].append(p)
-    return {"pairs": out, "n_rows": n_rows, "n_pairs": len(pairs), "cpu": _cpu() - t0}
+        names = sorted({i for ids, (k, _o) in parts if len(k) for i in ids})
+        rank = {i: r for r, i in enumerate(names)}
+        owners = np.concatenate(
+            [np.fromiter((rank[ids[o]] for o in own.tolist()), dtype=np.int64, count=len(own)) for ids, (_k, own) in parts]
+        )
+        a, b, n = S.bucket_pair_counts(keys, owners, max_bucket)
+        n_pairs = int(n.sum())  # pairs before counting, as candidate_pairs would list them
+        part_of = np.array([stable_part(i, pair_parts) for i in names], dtype=np.int64)
+        q = part_of[a] if len(a) else empty
+        for p in range(pair_parts):
+            sel = q == p
+            used = np.unique(np.concatenate([a[sel], b[sel]]))
+            out[p] = ([names[i] for i in used.tolist()], np.searchsorted(used, a[sel]), np.searchsorted(used, b[sel]), n[sel])
+    return {"pairs": out, "n_rows": n_rows, "n_pairs": n_pairs, "cpu": _cpu() - t0}
 
 
 def _vec_key(batch_no: int, i: int) -> int:
@@ -452,11 +457,42 @@ def step_ann_query(
 
 
 def step_dedupe(
-    doc_parts: int, min_hits: int, min_ann: int, *pair_lists: list[S.Pair]
+    doc_parts: int, min_hits: int, min_ann: int, *pair_lists: list[S.Pair] | PairBlock
 ) -> dict[tuple[int, int], list[S.Pair]]:
-    """Deduplicate one pair partition (:func:`unspun.scan.dedupe_pairs`) and group its pairs by the
-    document partitions of their two sides (so an align step needs two document partitions)."""
-    pairs = S.dedupe_pairs((p for ps in pair_lists for p in ps), min_hits, min_ann)
+    """Deduplicate one pair partition — band-join blocks (:data:`PairBlock`) and ANN pair lists — as
+    :func:`unspun.scan.dedupe_pairs` does, and group its pairs by the document partitions of their two
+    sides (so an align step needs two document partitions).  Band-join counts are summed in numpy; only
+    the pairs kept become tuples."""
+    blocks = [x for x in pair_lists if isinstance(x, tuple)]
+    tuples = [p for x in pair_lists if not isinstance(x, tuple) for p in x]
+    names = sorted({i for blk in blocks for i in blk[0]})
+    span = max(1, len(names))
+    codes, hits = [], []
+    for blk_names, a, b, n in blocks:
+        if len(a):
+            at = np.searchsorted(names, blk_names)  # this block's positions -> the partition's
+            codes.append(np.asarray(at)[a] * span + np.asarray(at)[b])
+            hits.append(n)
+    if codes:
+        uniq, inv = np.unique(np.concatenate(codes), return_inverse=True)
+        total = np.bincount(inv, weights=np.concatenate(hits)).astype(np.int64)
+    else:
+        uniq, total = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    counts: dict[tuple[str, str], list[int]] = {
+        (names[c // span], names[c % span]): [h, 0] for c, h in zip(uniq[total >= min_hits].tolist(), total[total >= min_hits].tolist())
+    }
+    rank = {i: r for r, i in enumerate(names)}
+    for x, y, n, v in S.dedupe_pairs(tuples, min_hits=1, min_ann=1):
+        c = counts.get((x, y))
+        if c is None:
+            lsh = 0
+            if x in rank and y in rank:
+                at = int(np.searchsorted(uniq, rank[x] * span + rank[y]))
+                lsh = int(total[at]) if at < len(uniq) and uniq[at] == rank[x] * span + rank[y] else 0
+            counts[(x, y)] = c = [lsh, 0]
+        c[0] += n
+        c[1] += v
+    pairs = sorted((x, y, n, v) for (x, y), (n, v) in counts.items() if n >= min_hits or v >= min_ann)
     groups: dict[tuple[int, int], list[S.Pair]] = {}
     for p in pairs:
         groups.setdefault((stable_part(p[0], doc_parts), stable_part(p[1], doc_parts)), []).append(p)
