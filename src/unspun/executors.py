@@ -478,21 +478,7 @@ def step_dedupe(
         total = np.bincount(inv, weights=np.concatenate(hits)).astype(np.int64)
     else:
         uniq, total = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    counts: dict[tuple[str, str], list[int]] = {
-        (names[c // span], names[c % span]): [h, 0] for c, h in zip(uniq[total >= min_hits].tolist(), total[total >= min_hits].tolist())
-    }
-    rank = {i: r for r, i in enumerate(names)}
-    for x, y, n, v in S.dedupe_pairs(tuples, min_hits=1, min_ann=1):
-        c = counts.get((x, y))
-        if c is None:
-            lsh = 0
-            if x in rank and y in rank:
-                at = int(np.searchsorted(uniq, rank[x] * span + rank[y]))
-                lsh = int(total[at]) if at < len(uniq) and uniq[at] == rank[x] * span + rank[y] else 0
-            counts[(x, y)] = c = [lsh, 0]
-        c[0] += n
-        c[1] += v
-    pairs = sorted((x, y, n, v) for (x, y), (n, v) in counts.items() if n >= min_hits or v >= min_ann)
+    pairs = S.merge_counts(names, uniq // span, uniq % span, total, tuples, min_hits, min_ann)
     groups: dict[tuple[int, int], list[S.Pair]] = {}
     for p in pairs:
         groups.setdefault((stable_part(p[0], doc_parts), stable_part(p[1], doc_parts)), []).append(p)

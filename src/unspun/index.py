@@ -68,6 +68,7 @@ from .scan import (
     fingerprint_batch,
     group_rows,
     link_clusters,
+    merge_counts,
     passages_for_vectors,
     verify_pairs,
 )
@@ -873,11 +874,8 @@ class Index:
         live = np.fromiter((d in ids for d in docnos.tolist()), dtype=bool, count=len(docnos))
         owners = np.fromiter((rank_of[ids[d]] for d in docnos[live].tolist()), dtype=np.int64, count=int(live.sum()))
         a, b, n = bucket_pair_counts(keys[live], owners, max_bucket)
-        counts: dict[tuple[str, str], list[int]] = {
-            (names[x], names[y]): [c, 0] for x, y, c in zip(a[n >= min_hits].tolist(), b[n >= min_hits].tolist(), n[n >= min_hits].tolist())
-        }
+        ann: list[tuple[str, str, int, int]] = []
         if self._embedder is not None:
-            ann: list[tuple[str, str, int, int]] = []
             vrows = self._db.execute(
                 "SELECT v.vecno, d.id, v.data FROM vectors v JOIN documents d ON d.docno = v.docno ORDER BY v.vecno"
             ).fetchall()
@@ -885,20 +883,7 @@ class Index:
                 q = np.frombuffer(b"".join(r[2] for r in chunk), dtype="<f2").reshape(len(chunk), -1).astype(np.float32)
                 nids, nsims = self._ann_search(q, ANN_NEIGHBOURS + 1)
                 ann += ann_pairs([r[1] for r in chunk], nids, nsims, ANN_THRESHOLD)
-            span = len(names)
-            codes = a * span + b
-            for x, y, _n, v in dedupe_pairs(ann, min_hits=1, min_ann=1):
-                c = counts.get((x, y))
-                if c is not None:
-                    c[1] = v
-                elif v >= min_ann:  # its band hits (fewer than min_hits) still count as evidence
-                    hits = 0
-                    if x in rank_of and y in rank_of:
-                        code = rank_of[x] * span + rank_of[y]
-                        at = int(np.searchsorted(codes, code))
-                        hits = int(n[at]) if at < len(codes) and codes[at] == code else 0
-                    counts[(x, y)] = [hits, v]
-        unique = sorted((x, y, c[0], c[1]) for (x, y), c in counts.items() if c[0] >= min_hits or c[1] >= min_ann)
+        unique = merge_counts(names, a, b, n, ann, min_hits, min_ann)
         return verify_pairs(unique, self._signature_lookup(), min_similarity=min_similarity, min_ann=min_ann)
 
     def scan(

@@ -145,6 +145,41 @@ def bucket_pair_counts(
     return pairs // span, pairs % span, counts.astype(np.int64)
 
 
+def merge_counts(
+    names: Sequence[str],
+    a: np.ndarray,
+    b: np.ndarray,
+    n: np.ndarray,
+    extra: Iterable[Pair] = (),
+    min_hits: int = MIN_HITS,
+    min_ann: int = ANN_MIN_HITS,
+) -> list[Pair]:
+    """The sorted candidate pairs from counted band pairs — positions ``a < b`` into the sorted ``names``
+    with ``n`` shared buckets, one row per pair in (a, b) order, as :func:`bucket_pair_counts` gives —
+    and other evidence (``extra``, e.g. ANN pairs): what :func:`dedupe_pairs` gives over all of them,
+    with tuples made only for the pairs kept."""
+    span = max(1, len(names))
+    codes = np.asarray(a, dtype=np.int64) * span + np.asarray(b, dtype=np.int64)
+    n = np.asarray(n, dtype=np.int64)
+    keep = n >= min_hits
+    counts: dict[tuple[str, str], list[int]] = {
+        (names[c // span], names[c % span]): [h, 0] for c, h in zip(codes[keep].tolist(), n[keep].tolist())
+    }
+    rank = {i: r for r, i in enumerate(names)}
+    for x, y, hits, v in dedupe_pairs(extra, min_hits=1, min_ann=1):
+        c = counts.get((x, y))
+        if c is None:  # below min_hits: its shared buckets still count
+            lsh = 0
+            if x in rank and y in rank:
+                code = rank[x] * span + rank[y]
+                at = int(np.searchsorted(codes, code))
+                lsh = int(n[at]) if at < len(codes) and codes[at] == code else 0
+            counts[(x, y)] = c = [lsh, 0]
+        c[0] += hits
+        c[1] += v
+    return sorted((x, y, h, v) for (x, y), (h, v) in counts.items() if h >= min_hits or v >= min_ann)
+
+
 _BREAK = re.compile(r"""[.!?…]+["'”’)\]]*\s+|\n\s*\n""")
 
 
