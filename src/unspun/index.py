@@ -694,11 +694,6 @@ class Index:
                 self._db.execute("COMMIT")
         return np.asarray(keys, dtype=np.int64), np.asarray(docnos, dtype=np.int64), ids
 
-    def _shared_bucket_rows(self) -> list[tuple[int, str]]:
-        """``(band key, document id)`` of every bucket held by two or more documents, sorted."""
-        keys, docnos, ids = self._shared_bucket_arrays()
-        return sorted((k, ids[d]) for k, d in zip(keys.tolist(), docnos.tolist()) if d in ids)
-
     def _merge_private(self, a: BandArrays, b: BandArrays, stale: np.ndarray) -> tuple[str, BandArrays]:
         """Merge two segments into a mapped temporary one that no manifest names (unlinked once mapped)."""
         import tempfile

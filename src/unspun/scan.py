@@ -35,7 +35,7 @@ MIN_HITS = 3
 #: ... and then one window of each must agree on at least this share of their MinHash values (an estimated
 #: Jaccard similarity; 9 of 36 values).  Two-row bands find windows down to a Jaccard similarity of about
 #: 0.25 (spun and translated passages), and most of their random collisions are dropped here, before the
-#: far dearer alignment.  Chosen with the PAN 2013 corpus: see ``unspun eval pan-scan --candidates-only``.
+#: far dearer alignment.  Chosen with the PAN 2013 corpus: ``benchmarks/fingerprint_params.py --verify``.
 MIN_WINDOW_SIMILARITY = 0.25
 #: ANN neighbours of a passage with at least this cosine similarity are evidence of a pair ...
 ANN_THRESHOLD = 0.80

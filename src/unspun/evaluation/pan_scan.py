@@ -204,18 +204,16 @@ def pan_scan(
         if progress:
             progress(f"{len(pairs)} candidate pairs to align on {workers} processes")
         t = time.perf_counter()
-        linked: set[tuple[str, str]] = set()
         strongest: dict[tuple[str, str], tuple[int, float]] = {}
         chunks = [pairs[i : i + 200] for i in range(0, len(pairs), 200)]
         spawn = multiprocessing.get_context("spawn")  # fork could deadlock on the parent's thread pools
         with ProcessPoolExecutor(workers, mp_context=spawn, initializer=_open_index, initargs=(str(path),)) as pool:
             for k, found in enumerate(pool.map(_link_chunk, chunks, [min_coverage] * len(chunks)), 1):
                 strongest.update(found)
-                linked.update(found)
                 if progress and (k % 10 == 0 or k == len(chunks)):
-                    progress(f"aligned {min(k * 200, len(pairs))}/{len(pairs)} pairs, {len(linked)} linked")
+                    progress(f"aligned {min(k * 200, len(pairs))}/{len(pairs)} pairs, {len(strongest)} linked")
         seconds["align"] = time.perf_counter() - t
-    return PanScanResult(n, linked, lists, seconds, strongest, len(pairs))
+    return PanScanResult(n, set(strongest), lists, seconds, strongest, len(pairs))
 
 
 _WORKER: dict[str, object] = {}  # the index opened once in each worker process (set by _open_index)
