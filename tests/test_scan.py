@@ -180,6 +180,40 @@ def test_best_window_agreement_matches_naive(a, b):
     assert best_window_similarity(sa, sb) == naive / 4
 
 
+many_windows = st.integers(1, 40).flatmap(
+    lambda n: st.lists(st.lists(st.integers(0, 9), min_size=6, max_size=6), min_size=n, max_size=n)
+)
+
+
+@given(many_windows, many_windows)
+def test_sparse_window_agreement_matches_the_dense_count(a, b):
+    """The sorted-match count used for long documents gives the dense comparison's answer (or declines)."""
+    from unspun.fingerprint import _dense_agreement, _sparse_agreement
+
+    sa = np.array(a, dtype=np.uint32)
+    sb = np.array(b, dtype=np.uint32)
+    sparse = _sparse_agreement(sa, sb)
+    assert sparse is None or sparse == _dense_agreement(sa, sb)
+    assert best_window_agreement(sa, sb) == _dense_agreement(sa, sb)
+
+
+def test_sparse_window_agreement_on_long_documents():
+    """Two long texts sharing one passage: all three ways of counting find the same window pair."""
+    from unspun.fingerprint import _dense_agreement, _sparse_agreement, fingerprint
+
+    rng = np.random.default_rng(7)
+    vocab = [f"w{i}" for i in range(5000)]
+    shared = " ".join(rng.choice(vocab, 60))
+    one = " ".join(rng.choice(vocab, 1500)) + " " + shared + " " + " ".join(rng.choice(vocab, 1500))
+    two = " ".join(rng.choice(vocab, 900)) + " " + shared + " " + " ".join(rng.choice(vocab, 2000))
+    fp = fingerprint([one, two])
+    sa, sb = fp.of(0), fp.of(1)
+    assert len(sa) * len(sb) > 2000
+    broadcast = int((sa[:, None, :] == sb[None, :, :]).sum(axis=2).max())
+    assert _sparse_agreement(sa, sb) == _dense_agreement(sa, sb) == broadcast == best_window_agreement(sa, sb)
+    assert best_window_agreement(sa, sb) >= 30  # some window pair lies inside the shared passage
+
+
 def _match(a: str, b: str, cov: float = 0.5) -> Match:
     from unspun.types import Passage, Span
 
@@ -241,3 +275,16 @@ def test_index_scan_finds_the_seed_cluster_and_is_built_from_the_stages(tmp_path
     assert all(m.passages for c in clusters for m in c.matches)
     with Index(path, embedder=None) as ix:  # reopening gives identical results
         assert [c.to_dict() for c in ix.scan(judge=False)] == [c.to_dict() for c in clusters]
+    with Index(path, readonly=True, embedder=None) as ix:  # and so do two processes verifying and aligning
+        lines: list[str] = []
+        assert [c.to_dict() for c in ix.scan(judge=False, workers=2, progress=lines.append)] == [c.to_dict() for c in clusters]
+        assert "on 2 processes" in lines[0] and "with reuse" in lines[-1] and len(lines) > 3  # several chunks
+    # the CLI's --workers is the same scan
+    one = subprocess.run([sys.executable, "-m", "unspun", "scan", "--db", str(path), "--json", "--no-judge", "--quiet"],
+                         capture_output=True, text=True)
+    two = subprocess.run([sys.executable, "-m", "unspun", "scan", "--db", str(path), "--json", "--no-judge", "--quiet",
+                          "--workers", "2"], capture_output=True, text=True)
+    assert one.returncode == two.returncode == 0 and one.stdout == two.stdout and one.stdout.count("\n") == len(clusters)
+    bad = subprocess.run([sys.executable, "-m", "unspun", "scan", "--db", str(path), "--workers", "0"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "--workers must be at least 1" in bad.stderr and "Traceback" not in bad.stderr

@@ -245,20 +245,70 @@ def band_keys(signatures: np.ndarray, params: FingerprintParams = DEFAULT_PARAMS
     return h.view(np.int64)
 
 
+#: How many window pairs each way of counting is used up to: every window with every window in one
+#: broadcast comparison (small texts: one numpy call), one permutation at a time into a counter matrix
+#: (no (windows, windows, num_perm) temporary), and above that matching equal values by sorting (long
+#: texts).  The limits come from timing the three on random signatures (``tests/test_scan.py`` checks
+#: that they agree).
+BROADCAST_WINDOW_PAIRS = 4096
+DENSE_WINDOW_PAIRS = 100_000
+
+
 def best_window_agreement(sigs_a: np.ndarray, sigs_b: np.ndarray) -> int:
     """The most signature values any window of one text shares with any window of the other (the
     estimated Jaccard similarity of those two windows times ``num_perm``); 0 when either has no window."""
-    a = np.ascontiguousarray(np.asarray(sigs_a, dtype=np.uint32).T)  # (num_perm, windows)
-    b = np.ascontiguousarray(np.asarray(sigs_b, dtype=np.uint32).T)
-    if a.shape[1] == 0 or b.shape[1] == 0:
+    a = np.asarray(sigs_a, dtype=np.uint32)
+    b = np.asarray(sigs_b, dtype=np.uint32)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[0] == 0 or b.shape[0] == 0:
         return 0
-    if a.shape[0] != b.shape[0]:
-        raise ValueError(f"signatures of {a.shape[0]} and {b.shape[0]} permutations cannot be compared")
-    # one permutation at a time into a small counter matrix: no (windows, windows, num_perm) temporary
-    acc = np.zeros((a.shape[1], b.shape[1]), dtype=np.uint16)
-    for k in range(a.shape[0]):
-        acc += a[k][:, None] == b[k][None, :]
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"signatures of {a.shape[1]} and {b.shape[1]} permutations cannot be compared")
+    size = a.shape[0] * b.shape[0]
+    if size <= BROADCAST_WINDOW_PAIRS:
+        return int((a[:, None, :] == b[None, :, :]).sum(axis=2, dtype=np.uint16).max())
+    if size <= DENSE_WINDOW_PAIRS:
+        return _dense_agreement(a, b)
+    found = _sparse_agreement(a, b)
+    return _dense_agreement(a, b) if found is None else found
+
+
+def _dense_agreement(a: np.ndarray, b: np.ndarray) -> int:
+    """Every window against every window, one permutation at a time into a counter matrix."""
+    at, bt = np.ascontiguousarray(a.T), np.ascontiguousarray(b.T)  # (num_perm, windows)
+    acc = np.zeros((a.shape[0], b.shape[0]), dtype=np.uint16)
+    for k in range(at.shape[0]):
+        acc += at[k][:, None] == bt[k][None, :]
     return int(acc.max())
+
+
+def _sparse_agreement(a: np.ndarray, b: np.ndarray) -> int | None:
+    """The same count from the equal values only: each (permutation, value) of ``b`` sorted once, each of
+    ``a`` looked up in it, and the matches counted per window pair.  None when the texts repeat themselves
+    so much that the matches outnumber the window pairs (the dense comparison is then the cheaper one)."""
+    wa, num_perm = a.shape
+    wb = b.shape[0]
+    perm = np.arange(num_perm, dtype=np.uint64) << np.uint64(32)
+    ka = (a.astype(np.uint64) | perm).ravel()  # (permutation, value) per cell, row-major: window = index // num_perm
+    kb = (b.astype(np.uint64) | perm).ravel()
+    order = np.argsort(kb, kind="stable")
+    kb = kb[order]
+    lo = np.searchsorted(kb, ka, "left")
+    count = np.searchsorted(kb, ka, "right") - lo
+    hit = np.flatnonzero(count)
+    if not len(hit):
+        return 0
+    count = count[hit]
+    total = int(count.sum())
+    if total > wa * wb:
+        return None
+    # every matching cell of b for every hit cell of a: its run [lo, lo + count) of the sorted b
+    first = np.repeat(lo[hit] - (np.cumsum(count) - count), count) + np.arange(total)
+    win_a = np.repeat(hit // num_perm, count)
+    win_b = order[first] // num_perm
+    codes = np.sort(win_a * wb + win_b)
+    edges = np.flatnonzero(np.diff(codes)) + 1
+    runs = np.diff(np.concatenate(([0], edges, [len(codes)])))
+    return int(runs.max())
 
 
 def best_window_similarity(sigs_a: np.ndarray, sigs_b: np.ndarray) -> float:
