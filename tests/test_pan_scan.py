@@ -6,6 +6,7 @@ just below; the full corpus (`unspun eval pan-scan`) is the figure in the README
 """
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -40,7 +41,7 @@ def test_pan_scan_sample_floors():
     assert "false links (linked, in no list)" in report and "upper bound of wrong links" in report
 
 
-def test_false_link_breakdown_on_hand_made_lists():
+def test_false_link_breakdown_on_hand_made_lists(tmp_path):
     a, b, c, d = "src/a.txt", "susp/b.txt", "susp/c.txt", "src/d.txt"
     pairs = frozenset({(a, b), (a, c)})  # b and c both reuse a
     lists = PairLists(
@@ -51,15 +52,31 @@ def test_false_link_breakdown_on_hand_made_lists():
     )
     linked = {(a, b), (b, c), (c, d), (a, d)}
     strongest = {(a, b): (900, 0.99), (b, c): (400, 0.6), (c, d): (800, 0.97), (a, d): (300, 0.5)}
-    r = PanScanResult(4, linked, lists, strongest=strongest, candidates=9)
+    r = PanScanResult(4, linked, lists, strongest=strongest, candidates=9, candidate_set=linked | {(a, c)})
     assert r.recall("02-no-obfuscation") == (1, 2)
     unlisted, shared = r.false_links()
     assert unlisted == {(b, c), (c, d), (a, d)} and shared == {(b, c)}
     assert r.verbatim(unlisted - shared) == {(c, d)}
-    assert "the other 1 = 25.0% of linked pairs" in r.report()
+    report = r.report()
+    assert "the other 1 = 25.0% of linked pairs" in report
+    assert "02-no-obfuscation: 1 not linked: 0 never candidates, 1 candidates where the aligner found no passage" in report
+    assert "unlisted links by document kind: src-src 1, src-susp 1, susp-susp 1" in report
+    assert r.classify() == {(a, b): "02-no-obfuscation", (b, c): "shared-source", (c, d): "verbatim", (a, d): "unexplained"}
+    out = tmp_path / "links.jsonl"
+    assert r.write_links(out) == 4
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(x["a"], x["b"]) for x in rows] == sorted(linked)
+    assert rows[[(x["a"], x["b"]) for x in rows].index((a, b))] == {"a": a, "b": b, "kind": "src-susp", "class": "02-no-obfuscation",
+                       "longest_chars": 900, "longest_score": 0.99}
 
 
 def test_cli_rejects_a_bad_sample():
     out = subprocess.run([sys.executable, "-m", "unspun", "eval", "pan-scan", str(PAN), "--sample", "0"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "--sample must be at least 1" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_cli_refuses_an_unwritable_links_file_before_scanning(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "unspun", "eval", "pan-scan", str(PAN), "--sample", "1",
+                          "--links", str(tmp_path / "missing" / "links.jsonl")], capture_output=True, text=True)
+    assert out.returncode == 2 and "cannot write --links file" in out.stderr and "Traceback" not in out.stderr

@@ -860,9 +860,11 @@ class Index:
         min_hits: int = MIN_HITS,
         min_similarity: float = MIN_WINDOW_SIMILARITY,
         min_ann: int = ANN_MIN_HITS,
+        verify: bool = True,
     ) -> list[tuple[str, str, int, int]]:
         """Every candidate pair of the corpus, sorted: the LSH band join plus ANN neighbours, deduplicated
-        (:func:`unspun.scan.dedupe_pairs`) and verified on window signatures (:func:`unspun.scan.verify_pairs`)."""
+        (:func:`unspun.scan.dedupe_pairs`) and, unless ``verify`` is false, verified on window signatures
+        (:func:`unspun.scan.verify_pairs`; :meth:`aligned_chunks` verifies as it goes, in parallel)."""
         keys, docnos, ids = self._shared_bucket_arrays()
         names = sorted(set(ids.values()))  # owners numbered in id order, so a < b as numbers and as ids
         rank_of = {i: r for r, i in enumerate(names)}
@@ -879,7 +881,44 @@ class Index:
                 nids, nsims = self._ann_search(q, ANN_NEIGHBOURS + 1)
                 ann += ann_pairs([r[1] for r in chunk], nids, nsims, ANN_THRESHOLD)
         unique = merge_counts(names, a, b, n, ann, min_hits, min_ann)
+        if not verify:
+            return unique
         return verify_pairs(unique, self._signature_lookup(), min_similarity=min_similarity, min_ann=min_ann)
+
+    def aligned_chunks(
+        self,
+        *,
+        judge: bool = True,
+        workers: int = 1,
+        chunk_size: int = 200,
+        progress: Callable[[str], None] | None = None,
+    ) -> Iterator[tuple[list[tuple[str, str, int, int]], list[Match]]]:
+        """Every candidate pair verified and aligned, a chunk at a time in candidate order: yields
+        ``(verified pairs, matches with a passage)``.  With ``workers`` > 1 the chunks run in that many
+        processes, each with its own read-only handle on this file (and the index's own embedder); the
+        answer is the same as with one."""
+        if workers < 1:
+            raise ConfigError(f"workers must be at least 1, not {workers}")
+        pairs = self.candidate_pairs(verify=False)
+        if workers > 1:  # at least four chunks per process, so a small scan is still shared out
+            chunk_size = max(1, min(chunk_size, -(-len(pairs) // (4 * workers))))
+        chunks = [pairs[i : i + chunk_size] for i in range(0, len(pairs), chunk_size)]
+        if progress:
+            progress(f"{len(pairs)} candidate pairs to verify and align" + (f" on {workers} processes" if workers > 1 else ""))
+        if workers == 1 or len(chunks) <= 1:
+            results: Iterable[tuple[list, list[Match]]] = (_verify_and_align(self, c, judge) for c in chunks)
+            yield from _report_chunks(results, len(pairs), chunk_size, progress)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        spawn = multiprocessing.get_context("spawn")  # fork could deadlock on this process's thread pools
+        embedder = "auto" if self._embedder is not None else None
+        with ProcessPoolExecutor(
+            min(workers, len(chunks)), mp_context=spawn, initializer=_open_reader, initargs=(str(self.path), embedder)
+        ) as pool:
+            results = pool.map(_verify_and_align_in_worker, chunks, [judge] * len(chunks))
+            yield from _report_chunks(results, len(pairs), chunk_size, progress)
 
     def scan(
         self,
@@ -887,21 +926,17 @@ class Index:
         *,
         judge: bool = True,
         progress: Callable[[str], None] | None = None,
+        workers: int = 1,
     ) -> Iterator[Cluster]:
         """Every copy cluster of the corpus: connected components of documents linked by reuse (a pair is
         linked when its alignment has a passage and covers at least ``min_coverage`` of either side),
-        largest first, each with the Match of every linked pair."""
+        largest first, each with the Match of every linked pair.  ``workers`` processes verify and align
+        the candidate pairs (same answer for any number)."""
         if not 0.0 <= min_coverage <= 1.0:
             raise ConfigError(f"min_coverage must be between 0 and 1, not {min_coverage}")
-        pairs = self.candidate_pairs()
-        if progress:
-            progress(f"{len(pairs)} candidate pairs to align")
         matches: list[Match] = []
-        step = max(1, len(pairs) // 20)
-        for i in range(0, len(pairs), step):
-            matches += align_pairs(pairs[i : i + step], self.get, embedder=self._embedder, judge=judge)
-            if progress:
-                progress(f"aligned {min(i + step, len(pairs))}/{len(pairs)} pairs, {len(matches)} with reuse")
+        for _verified, found in self.aligned_chunks(judge=judge, workers=workers, progress=progress):
+            matches += found
         yield from link_clusters(matches, min_coverage)
 
 
@@ -1074,3 +1109,36 @@ def _is_registered(name: str) -> bool:
     from .embed import EMBEDDERS
 
     return name in EMBEDDERS
+
+
+# --------------------------------------------------------------------------- parallel verify + align
+
+_READER: dict[str, Index] = {}  # the read-only handle of a worker process (set by _open_reader)
+
+
+def _open_reader(path: str, embedder: Any) -> None:
+    _READER["index"] = Index(path, readonly=True, embedder=embedder)
+
+
+def _verify_and_align(index: Index, pairs: list, judge: bool) -> tuple[list, list[Match]]:
+    """One chunk of candidate pairs: verified on window signatures, then aligned (and judged)."""
+    verified = verify_pairs(pairs, index._signature_lookup(size=512))
+    return verified, align_pairs(verified, index.get, embedder=index._embedder, judge=judge)
+
+
+def _verify_and_align_in_worker(pairs: list, judge: bool) -> tuple[list, list[Match]]:
+    return _verify_and_align(_READER["index"], pairs, judge)
+
+
+def _report_chunks(
+    results: Iterable[tuple[list, list[Match]]], total: int, chunk_size: int, progress: Callable[[str], None] | None
+) -> Iterator[tuple[list, list[Match]]]:
+    verified = linked = 0
+    every = max(1, total // chunk_size // 20)  # about 20 progress lines
+    for k, (pairs, found) in enumerate(results, 1):
+        verified += len(pairs)
+        linked += len(found)
+        if progress and (k % every == 0 or k * chunk_size >= total):
+            progress(f"verified and aligned {min(k * chunk_size, total)}/{total} candidate pairs:"
+                     f" {verified} similar enough to align, {linked} with reuse")
+        yield pairs, found

@@ -49,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     scan.add_argument("--sample", type=int, metavar="N", help="only the documents of N random listed pairs per category")
     scan.add_argument("--seed", type=int, default=0, help="seed of the random sample (default 0)")
     scan.add_argument("--workers", type=int, default=0, help="processes (default: all cores)")
+    scan.add_argument("--links", metavar="FILE", help="also write every linked pair, with its class, as JSON lines")
     scan.set_defaults(func=run_pan_scan)
 
     dist = ev.add_parser("distortions", help="the distortion benchmark: precision and recall per kind")
@@ -99,6 +100,11 @@ def run_pan_scan(args: argparse.Namespace) -> int:
     from ..evaluation.pan_scan import pan_candidates, pan_scan
 
     root = args.dir or _default_pan()
+    if args.links:
+        try:  # fail now, not after the scan, when the file cannot be written
+            Path(args.links).open("a", encoding="utf-8").close()
+        except OSError as err:
+            raise ConfigError(f"cannot write --links file {args.links}: {err.strerror or err}") from None
     if args.candidates_only:
         result = pan_candidates(root, db=args.db)
         print("candidate pairs (before alignment):")
@@ -110,6 +116,9 @@ def run_pan_scan(args: argparse.Namespace) -> int:
             workers=args.workers or None, sample=args.sample, seed=args.seed,
         )
     print(result.report())
+    if args.links:
+        n = result.write_links(args.links)
+        print(f"{n} linked pairs written to {args.links}", file=sys.stderr)
     return 0
 
 

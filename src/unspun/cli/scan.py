@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--executor", choices=("local", "dask"), help="where to run a scan of PATHs (default: local)")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="address of a running Dask scheduler")
     p.add_argument("--workers", type=int, metavar="N",
-                   help="dask: start a LocalCluster of N worker processes for the run; local: N processes")
+                   help="--db: verify and align in N processes; dask: start a LocalCluster of N worker processes"
+                        " for the run; local: N processes")
     p.add_argument("--out", metavar="DIR", help="output directory (or fsspec URL) for pairs/part-*.jsonl and clusters.jsonl")
     p.add_argument("--text-field", default="text", metavar="F", help="JSONL field holding the text (default: text)")
     p.add_argument("--id-field", default="id", metavar="F", help="JSONL field holding the id (default: id)")
@@ -44,17 +45,20 @@ def run(args: argparse.Namespace) -> int:
         if args.db:
             raise ConfigError("give either --db INDEX or PATHs to scan with --executor, not both")
         return run_distributed(args)
-    if args.scheduler or args.workers:
-        raise ConfigError("--scheduler and --workers go with --executor and PATHs to scan")
+    if args.scheduler:
+        raise ConfigError("--scheduler goes with --executor dask and PATHs to scan")
     if not args.db:
         raise ConfigError("nothing to scan: give --db INDEX, or PATHs with --out DIR")
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers must be at least 1, not {args.workers}")
     from ..index import Index
 
     progress = None if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
     n = 0
     clusters = []
     with Index(args.db, readonly=True) as index:
-        for n, cluster in enumerate(index.scan(args.min_coverage, judge=not args.no_judge, progress=progress), 1):
+        clusters_found = index.scan(args.min_coverage, judge=not args.no_judge, progress=progress, workers=args.workers or 1)
+        for n, cluster in enumerate(clusters_found, 1):
             if args.html:
                 clusters.append(cluster)
                 if not args.json:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -38,6 +38,11 @@ TARGETS = {
 
 def _key(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
+
+
+def _kind(pair: tuple[str, str]) -> str:
+    """``src-src``, ``src-susp`` or ``susp-susp``: which PAN folders the two documents come from."""
+    return "-".join(sorted(x.split("/", 1)[0] for x in pair))
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,8 @@ class PanScanResult:
     #: per linked pair: (longest passage in characters on its shorter side, that passage's score)
     strongest: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
     candidates: int = 0
+    #: the candidate pairs that were aligned (empty when only candidates were generated)
+    candidate_set: set[tuple[str, str]] = field(default_factory=set)
 
     def recall(self, category: str, cases_only: bool = False) -> tuple[int, int]:
         pairs = (self.lists.with_cases if cases_only else self.lists.listed)[category]
@@ -137,6 +144,35 @@ class PanScanResult:
             if p in self.strongest and self.strongest[p][0] >= VERBATIM_CHARS and self.strongest[p][1] >= VERBATIM_SCORE
         }
 
+    def classify(self) -> dict[tuple[str, str], str]:
+        """Each linked pair's class: its PAN category, or ``shared-source`` / ``verbatim`` / ``unexplained``
+        for the unlisted ones (as counted by :meth:`report`)."""
+        category = {p: cat for cat in CATEGORIES for p in self.lists.listed[cat]}
+        unlisted, shared = self.false_links()
+        verbatim = self.verbatim(unlisted - shared)
+        out = {}
+        for p in self.linked:
+            if p in category:
+                out[p] = category[p]
+            else:
+                out[p] = "shared-source" if p in shared else "verbatim" if p in verbatim else "unexplained"
+        return out
+
+    def write_links(self, path: str | os.PathLike[str]) -> int:
+        """One JSON object per linked pair (sorted): the two ids, their kinds, the class from
+        :meth:`classify`, and the longest passage (characters on its shorter side, score).  Returns the count."""
+        import json
+
+        classes = self.classify()
+        with open(path, "w", encoding="utf-8") as f:
+            for p in sorted(self.linked):
+                chars, score = self.strongest.get(p, (0, 0.0))
+                f.write(json.dumps({
+                    "a": p[0], "b": p[1], "kind": _kind(p), "class": classes[p],
+                    "longest_chars": chars, "longest_score": round(score, 4),
+                }) + "\n")
+        return len(self.linked)
+
     def report(self) -> str:
         lines = [f"documents indexed: {self.documents}   candidate pairs: {self.candidates}   linked pairs: {len(self.linked)}"]
         lines.append(f"{'category':30} {'linked':>7} {'listed':>7} {'share':>7} {'target':>7}")
@@ -145,6 +181,16 @@ class PanScanResult:
             hit, n = self.recall(cat, cases_only=cases_only)
             name = cat + (" (with cases)" if cases_only else "")
             lines.append(f"{name:30} {hit:7d} {n:7d} {hit / max(n, 1):7.1%} {TARGETS[cat]:7.0%}")
+        if self.candidate_set:
+            for cat in CATEGORIES[1:]:
+                pairs = (self.lists.with_cases if cat == "05-summary-obfuscation" else self.lists.listed)[cat]
+                missed = pairs - self.linked
+                if missed:
+                    aligned = len(missed & self.candidate_set)
+                    lines.append(
+                        f"  {cat}: {len(missed)} not linked: {len(missed) - aligned} never candidates,"
+                        f" {aligned} candidates where the aligner found no passage"
+                    )
         hit, n = self.recall("01-no-plagiarism")
         lines.append(f"{'01-no-plagiarism (should not)':30} {hit:7d} {n:7d} {hit / max(n, 1):7.1%}")
         unlisted, shared = self.false_links()
@@ -160,6 +206,9 @@ class PanScanResult:
                 f" duplicated text PAN does not list); the other {len(rest)}"
                 f" = {len(rest) / max(len(self.linked), 1):.1%} of linked pairs are the upper bound of wrong links"
             )
+        if unlisted:
+            kinds = Counter(_kind(p) for p in unlisted)
+            lines.append("  unlisted links by document kind: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
         for k, v in self.seconds.items():
             lines.append(f"time {k}: {v:.1f} s")
         return "\n".join(lines)
@@ -175,13 +224,10 @@ def pan_scan(
     sample: int | None = None,
     seed: int = 0,
 ) -> PanScanResult:
-    """Index every document of the PAN corpus at ``root`` (in ``db``, a temporary file by default), align
-    every candidate pair (without the judge: linking does not depend on it) on ``workers`` processes
-    (default: every core), and compare the linked pairs with the PAN lists.  With ``sample``, only the
-    documents of ``sample`` random listed pairs per category (fixed by ``seed``) are indexed."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
+    """Index every document of the PAN corpus at ``root`` (in ``db``, a temporary file by default), verify
+    and align every candidate pair (without the judge: linking does not depend on it) on ``workers``
+    processes (default: every core), and compare the linked pairs with the PAN lists.  With ``sample``,
+    only the documents of ``sample`` random listed pairs per category (fixed by ``seed``) are indexed."""
     from ..index import Index
 
     lists = read_pair_lists(root)
@@ -191,52 +237,24 @@ def pan_scan(
         only = lists.documents()
     seconds: dict[str, float] = {}
     workers = workers or os.cpu_count() or 1
+    strongest: dict[tuple[str, str], tuple[int, float]] = {}
+    candidates: set[tuple[str, str]] = set()
     with tempfile.TemporaryDirectory(prefix="unspun-pan-scan-") as tmp:
         path = Path(db) if db else Path(tmp) / "pan.unspun"
         with Index(path) as index:
             t = time.perf_counter()
             index.add(iter_pan_documents(root, only), workers=workers)
             seconds["index"] = time.perf_counter() - t
-            t = time.perf_counter()
-            pairs = index.candidate_pairs()
-            seconds["candidates"] = time.perf_counter() - t
             n = len(index)
-        if progress:
-            progress(f"{len(pairs)} candidate pairs to align on {workers} processes")
-        t = time.perf_counter()
-        strongest: dict[tuple[str, str], tuple[int, float]] = {}
-        chunks = [pairs[i : i + 200] for i in range(0, len(pairs), 200)]
-        spawn = multiprocessing.get_context("spawn")  # fork could deadlock on the parent's thread pools
-        with ProcessPoolExecutor(workers, mp_context=spawn, initializer=_open_index, initargs=(str(path),)) as pool:
-            for k, found in enumerate(pool.map(_link_chunk, chunks, [min_coverage] * len(chunks)), 1):
-                strongest.update(found)
-                if progress and (k % 10 == 0 or k == len(chunks)):
-                    progress(f"aligned {min(k * 200, len(pairs))}/{len(pairs)} pairs, {len(strongest)} linked")
-        seconds["align"] = time.perf_counter() - t
-    return PanScanResult(n, set(strongest), lists, seconds, strongest, len(pairs))
-
-
-_WORKER: dict[str, object] = {}  # the index opened once in each worker process (set by _open_index)
-
-
-def _open_index(path: str) -> None:
-    from ..index import Index
-
-    _WORKER["index"] = Index(path, readonly=True)
-
-
-def _link_chunk(pairs: list, min_coverage: float) -> dict[tuple[str, str], tuple[int, float]]:
-    """The linked pairs of a chunk, each with its longest passage (shorter side, characters) and its score."""
-    from ..scan import align_pairs
-
-    index = _WORKER["index"]
-    matches = align_pairs(pairs, index.get, judge=False)  # type: ignore[attr-defined]
-    out: dict[tuple[str, str], tuple[int, float]] = {}
-    for m in matches:
-        if m.score >= min_coverage:
-            best = max(m.passages, key=lambda p: (min(len(p.a), len(p.b)), p.score))
-            out[_key(m.a.id, m.b.id)] = (min(len(best.a), len(best.b)), float(best.score))
-    return out
+            t = time.perf_counter()
+            for verified, matches in index.aligned_chunks(judge=False, workers=workers, progress=progress):
+                candidates.update(_key(p[0], p[1]) for p in verified)
+                for m in matches:
+                    if m.score >= min_coverage:
+                        best = max(m.passages, key=lambda p: (min(len(p.a), len(p.b)), p.score))
+                        strongest[_key(m.a.id, m.b.id)] = (min(len(best.a), len(best.b)), float(best.score))
+            seconds["candidates + align"] = time.perf_counter() - t
+    return PanScanResult(n, set(strongest), lists, seconds, strongest, len(candidates), candidates)
 
 
 def pan_candidates(root: str | os.PathLike[str], *, db: str | os.PathLike[str] | None = None) -> PanScanResult:
