@@ -103,3 +103,22 @@ def test_table_lists_every_kind(report):
     text = bench.table(report)
     for kind in bench.KINDS:
         assert kind in text
+
+
+def test_parse_added_to_tagged_sentences_is_the_full_pipelines():
+    """The judge tags paired sentences first and parses only some of them afterwards (the parser reads the
+    tagging pass's vectors): heads, labels and tags must be those of running the whole pipeline at once."""
+    from unspun.judge.distortions import PAIR_SKIP, _parser_for
+    from unspun.judge.models import nlp
+
+    text = (Path(__file__).resolve().parents[2] / "shared" / "seeds").glob("*")
+    sentences = [s for p in sorted(text) if p.is_file() for s in p.read_text(encoding="utf-8").split(". ") if len(s) > 30]
+    assert len(sentences) > 20
+    full = list(nlp().pipe(sentences, disable=["ner", "attribute_ruler"]))
+    tagged = list(nlp().pipe(sentences, disable=list(PAIR_SKIP)))
+    for i in range(0, len(tagged) - 1, 2):
+        _parser_for(tagged[i], tagged[i + 1])()
+    if len(tagged) % 2:
+        _parser_for(tagged[-1], tagged[-1])()
+    annotate = lambda doc: [(t.tag_, t.dep_, t.head.i) for t in doc]  # noqa: E731
+    assert [annotate(d) for d in tagged] == [annotate(d) for d in full]

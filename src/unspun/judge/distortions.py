@@ -33,10 +33,9 @@ PARTIAL_REUSE = 0.35
 #: Noun phrases this close in embedding space are rewordings ("region hurricanes" / "area hurricanes").
 SAME_PHRASE = 0.8
 
-#: Pipes not needed to compare paired sentences: the fine tags suffice for most of it (they halve the time);
-#: the dependency parse, needed only to tell a noun's modifiers, is run on just the sentences that need it.
+#: Pipes not needed to compare paired sentences: the fine tags suffice for most of it; the dependency parse,
+#: needed only to tell a noun's modifiers, is added to just the sentences that need it (``_parser_for``).
 PAIR_SKIP = ("ner", "attribute_ruler", "parser")
-PARSE_SKIP = ("ner", "attribute_ruler")
 NAME_ENTS = frozenset("PERSON NORP FAC ORG GPE LOC PRODUCT EVENT WORK_OF_ART LAW LANGUAGE".split())
 _OPEN = "“\"‘'([:—–-"
 
@@ -301,17 +300,19 @@ def _tokmap(doc, base: int) -> dict[int, object]:
     return {base + t.idx: t for t in doc}
 
 
-def _parser_for(d: PairDiff, text_a: str, text_b: str) -> Callable[[], tuple[dict, dict]]:
-    """The token maps of a sentence pair with the dependency parse, made on the first call only."""
-    memo: list[tuple[dict, dict]] = []
+def _parser_for(doc_a, doc_b) -> Callable[[], None]:
+    """Adds the dependency parse to two tagged sentences, on the first call only: the parser reads the
+    vectors the tagging pass left on each doc (``doc.tensor``), so nothing is computed twice."""
+    done: list[bool] = []
 
-    def parsed() -> tuple[dict, dict]:
-        if not memo:
-            da, db = nlp().pipe([text_a, text_b], disable=PARSE_SKIP)
-            memo.append((_tokmap(da, d.a.side.spans[d.a.idx].start), _tokmap(db, d.b.side.spans[d.b.idx].start)))
-        return memo[0]
+    def parse() -> None:
+        if not done:
+            parser = nlp().get_pipe("parser")
+            parser(doc_a)
+            parser(doc_b)
+            done.append(True)
 
-    return parsed
+    return parse
 
 
 _TAG_POS = {"NN": "NOUN", "NNS": "NOUN", "NNP": "PROPN", "NNPS": "PROPN", "CD": "NUM", "DT": "DET", "PDT": "DET",
@@ -351,9 +352,9 @@ def _content(s: Sent, toks: dict[int, object], i1: int, i2: int) -> bool:
     return False
 
 
-def _entities(d: PairDiff, ta: dict, tb: dict, roles: Roles, parsed: Callable[[], tuple[dict, dict]]) -> list[Distortion]:
+def _entities(d: PairDiff, ta: dict, tb: dict, roles: Roles, parse: Callable[[], None]) -> list[Distortion]:
     """Changed names and noun modifiers in a pair of sentences; ``ta``/``tb`` map character offsets to tagged
-    tokens, ``parsed()`` gives the same maps with the dependency parse (computed on first use)."""
+    tokens, and ``parse()`` adds heads and dependency labels to those tokens (needed for modifiers only)."""
     out: list[Distortion] = []
     A_text, B_text = d.a.side.text.lower(), d.b.side.text.lower()
     set_a, set_b = set(d.a.keys), set(d.b.keys)
@@ -372,7 +373,7 @@ def _entities(d: PairDiff, ta: dict, tb: dict, roles: Roles, parsed: Callable[[]
         sev = "high"
         ra, rb = (i1, i2), (j1, j2)
         if not hit:
-            hit, ra, rb = _modifier_change(d, ta, tb, i1, i2, j1, j2, parsed)
+            hit, ra, rb = _modifier_change(d, ta, tb, i1, i2, j1, j2, parse)
             sev = "medium"
         if not hit:
             continue
@@ -394,7 +395,7 @@ def _entities(d: PairDiff, ta: dict, tb: dict, roles: Roles, parsed: Callable[[]
 
 
 def _modifier_change(d: PairDiff, ta: dict, tb: dict, i1: int, i2: int, j1: int, j2: int,
-                     parsed: Callable[[], tuple[dict, dict]]):
+                     parse: Callable[[], None]):
     """The words qualifying the same noun were replaced: "plush bear bags" -> "sleeping bags"."""
     no = (False, (i1, i2), (j1, j2))
     if i2 >= len(d.a.norms) or j2 >= len(d.b.norms) or d.a.keys[i2] != d.b.keys[j2]:
@@ -402,8 +403,7 @@ def _modifier_change(d: PairDiff, ta: dict, tb: dict, i1: int, i2: int, j1: int,
     ha, hb = ta.get(d.a.starts[i2]), tb.get(d.b.starts[j2])
     if ha is None or hb is None or _pos(ha) != "NOUN" or _pos(hb) != "NOUN":
         return no
-    ta, tb = parsed()  # the same tags, now with heads and dependency labels
-    ha, hb = ta.get(d.a.starts[i2]), tb.get(d.b.starts[j2])
+    parse()  # heads and dependency labels on the same tokens
 
     def mods(s: Sent, toks: dict, lo: int, hi: int, head) -> list[int]:
         out = []
@@ -685,7 +685,7 @@ def find_distortions(pairing: Pairing, roles: Roles, passages: list[tuple[Span, 
         for k, d in enumerate(cands):
             ta = _tokmap(docs[2 * k], d.a.side.spans[d.a.idx].start)
             tb = _tokmap(docs[2 * k + 1], d.b.side.spans[d.b.idx].start)
-            found += _entities(d, ta, tb, roles, _parser_for(d, texts[2 * k], texts[2 * k + 1]))
+            found += _entities(d, ta, tb, roles, _parser_for(docs[2 * k], docs[2 * k + 1]))
     for qa, qb in _pair_quotes(pairing.A, pairing.B):
         q = _quote_altered(pairing.A, pairing.B, qa, qb, found, roles)
         if q is not None:
