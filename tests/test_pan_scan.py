@@ -44,30 +44,49 @@ def test_pan_scan_sample_floors():
 def test_false_link_breakdown_on_hand_made_lists(tmp_path):
     a, b, c, d = "src/a.txt", "susp/b.txt", "susp/c.txt", "src/d.txt"
     pairs = frozenset({(a, b), (a, c)})  # b and c both reuse a
+    empty = frozenset()
     lists = PairLists(
-        {"01-no-plagiarism": frozenset(), "02-no-obfuscation": pairs, "03-random-obfuscation": frozenset(),
-         "04-translation-obfuscation": frozenset(), "05-summary-obfuscation": frozenset()},
-        {"01-no-plagiarism": frozenset(), "02-no-obfuscation": pairs, "03-random-obfuscation": frozenset(),
-         "04-translation-obfuscation": frozenset(), "05-summary-obfuscation": frozenset()},
+        {"01-no-plagiarism": empty, "02-no-obfuscation": pairs, "03-random-obfuscation": empty,
+         "04-translation-obfuscation": empty, "05-summary-obfuscation": empty},
+        {"01-no-plagiarism": empty, "02-no-obfuscation": pairs, "03-random-obfuscation": empty,
+         "04-translation-obfuscation": empty, "05-summary-obfuscation": empty},
+        {b: ((0, 100),), c: ((50, 90),)},  # where PAN put a's text into b and c
     )
-    linked = {(a, b), (b, c), (c, d), (a, d)}
-    strongest = {(a, b): (900, 0.99), (b, c): (400, 0.6), (c, d): (800, 0.97), (a, d): (300, 0.5)}
-    r = PanScanResult(4, linked, lists, strongest=strongest, candidates=9, candidate_set=linked | {(a, c)})
+    linked = {(a, b), (b, c), (c, d), (a, d), (d, b)}
+    strongest = {(a, b): (900, 0.99), (b, c): (400, 0.6), (c, d): (800, 0.97), (a, d): (300, 0.5), (d, b): (150, 0.7)}
+    passages = {(d, b): ((500, 650, 10, 90), (700, 720, 300, 380)), (a, d): ((0, 300, 0, 300),)}  # (d, b): 80 of 160 on b in cases
+    r = PanScanResult(5, linked, lists, strongest=strongest, candidates=9, candidate_set=linked | {(a, c)},
+                      passages=passages, doc_lengths={a: 1000, b: 400, c: 100, d: 1000})
     assert r.recall("02-no-obfuscation") == (1, 2)
     unlisted, shared = r.false_links()
-    assert unlisted == {(b, c), (c, d), (a, d)} and shared == {(b, c)}
+    assert unlisted == {(b, c), (c, d), (a, d), (d, b)} and shared == {(b, c)}
     assert r.verbatim(unlisted - shared) == {(c, d)}
+    assert r.in_cases((d, b)) and not r.in_cases((a, d)) and not r.in_cases((c, d))
+    assert r.case_share() == (100 + 40) / (400 + 100)
     report = r.report()
-    assert "the other 1 = 25.0% of linked pairs" in report
+    assert "the other 1 = 20.0% of linked pairs" in report
+    assert "  1 more have at least half of their passages" in report and "cover 28.0% of the suspicious" in report
     assert "02-no-obfuscation: 1 not linked: 0 never candidates, 1 candidates where the aligner found no passage" in report
-    assert "unlisted links by document kind: src-src 1, src-susp 1, susp-susp 1" in report
-    assert r.classify() == {(a, b): "02-no-obfuscation", (b, c): "shared-source", (c, d): "verbatim", (a, d): "unexplained"}
+    assert "unlisted links by document kind: src-src 1 (1 unexplained), src-susp 2 (0 unexplained), susp-susp 1 (0 unexplained)" in report
+    assert r.classify() == {(a, b): "02-no-obfuscation", (b, c): "shared-source", (c, d): "verbatim",
+                            (a, d): "unexplained", (d, b): "case-text"}
     out = tmp_path / "links.jsonl"
-    assert r.write_links(out) == 4
+    assert r.write_links(out) == 5
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(x["a"], x["b"]) for x in rows] == sorted(linked)
-    assert rows[[(x["a"], x["b"]) for x in rows].index((a, b))] == {"a": a, "b": b, "kind": "src-susp", "class": "02-no-obfuscation",
-                       "longest_chars": 900, "longest_score": 0.99}
+    assert rows[[(x["a"], x["b"]) for x in rows].index((d, b))] == {
+        "a": d, "b": b, "kind": "src-susp", "class": "case-text", "longest_chars": 150, "longest_score": 0.7,
+        "passages": [[500, 650, 10, 90], [700, 720, 300, 380]]}
+
+
+def test_case_spans_are_read_from_the_truth_files():
+    lists = read_pair_lists(PAN)
+    with_cases = {p[1] for pairs in lists.with_cases.values() for p in pairs}
+    assert set(lists.case_spans) == with_cases and len(with_cases) > 500
+    pair = sorted(lists.with_cases["02-no-obfuscation"])[0]
+    susp = pair[1]
+    assert lists.case_spans[susp] and all(0 <= s < e for s, e in lists.case_spans[susp])
+    assert lists.sample(5, seed=1).case_spans is lists.case_spans
 
 
 def test_cli_rejects_a_bad_sample():

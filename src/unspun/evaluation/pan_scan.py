@@ -40,6 +40,17 @@ def _key(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
+def _union(ranges) -> list[tuple[int, int]]:
+    """Overlapping [start, end) ranges merged, sorted."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(ranges):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
 def _kind(pair: tuple[str, str]) -> str:
     """``src-src``, ``src-susp`` or ``susp-susp``: which PAN folders the two documents come from."""
     return "-".join(sorted(x.split("/", 1)[0] for x in pair))
@@ -51,6 +62,9 @@ class PairLists:
 
     listed: dict[str, frozenset[tuple[str, str]]]  # category -> every listed pair
     with_cases: dict[str, frozenset[tuple[str, str]]]  # category -> listed pairs that have a truth XML
+    #: suspicious document id -> the [start, end) character ranges of its plagiarism cases (text PAN put
+    #: there from a listed source), over every category
+    case_spans: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
     def sample(self, n: int, seed: int = 0) -> "PairLists":
         """``n`` random listed pairs per category (all of a smaller category), fixed by ``seed``."""
@@ -62,7 +76,7 @@ class PairLists:
             picked = frozenset(random.Random(f"{seed}:{cat}").sample(ordered, min(n, len(ordered))))
             listed[cat] = picked
             cases[cat] = self.with_cases[cat] & picked
-        return PairLists(listed, cases)
+        return PairLists(listed, cases, self.case_spans)
 
     def documents(self) -> set[str]:
         """Every document id named by a listed pair."""
@@ -70,9 +84,12 @@ class PairLists:
 
 
 def read_pair_lists(root: str | os.PathLike[str]) -> PairLists:
+    from .pan import Pair, read_features
+
     root = Path(root)
     listed: dict[str, frozenset[tuple[str, str]]] = {}
     cases: dict[str, frozenset[tuple[str, str]]] = {}
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for cat in CATEGORIES:
         pf = root / cat / "pairs"
         if not pf.is_file():
@@ -88,9 +105,10 @@ def read_pair_lists(root: str | os.PathLike[str]) -> PairLists:
             xml = root / cat / f"{Path(susp).stem}-{Path(src).stem}.xml"
             if xml.is_file() and 'name="plagiarism"' in xml.read_text(encoding="utf-8"):
                 cs.add(k)
+                spans[f"susp/{susp}"] += [(f.this_start, f.this_end) for f in read_features(xml, Pair(susp, src, cat), "plagiarism")]
         listed[cat] = frozenset(ps)
         cases[cat] = frozenset(cs)
-    return PairLists(listed, cases)
+    return PairLists(listed, cases, {d: tuple(sorted(v)) for d, v in spans.items()})
 
 
 def iter_pan_documents(root: str | os.PathLike[str], only: set[str] | None = None) -> Iterator[Document]:
@@ -119,6 +137,10 @@ class PanScanResult:
     candidates: int = 0
     #: the candidate pairs that were aligned (empty when only candidates were generated)
     candidate_set: set[tuple[str, str]] = field(default_factory=set)
+    #: per linked pair: its passages as (start, end) on the pair's first document and on its second
+    passages: dict[tuple[str, str], tuple[tuple[int, int, int, int], ...]] = field(default_factory=dict)
+    #: characters per indexed document
+    doc_lengths: dict[str, int] = field(default_factory=dict)
 
     def recall(self, category: str, cases_only: bool = False) -> tuple[int, int]:
         pairs = (self.lists.with_cases if cases_only else self.lists.listed)[category]
@@ -144,9 +166,32 @@ class PanScanResult:
             if p in self.strongest and self.strongest[p][0] >= VERBATIM_CHARS and self.strongest[p][1] >= VERBATIM_SCORE
         }
 
+    def in_cases(self, pair: tuple[str, str]) -> bool:
+        """Do at least half of the pair's passage characters, on one of its suspicious documents, lie inside
+        that document's plagiarism cases?  Then the shared text is what PAN inserted from a listed source,
+        and the other document holds it too: reuse PAN does not list (for example two near-duplicate sources)."""
+        for side, doc in enumerate(pair):
+            cases = self.lists.case_spans.get(doc)
+            if not cases:
+                continue
+            ranges = [(p[2 * side], p[2 * side + 1]) for p in self.passages.get(pair, ())]
+            total = sum(e - s for s, e in ranges)
+            inside = sum(max(0, min(e, ce) - max(s, cs)) for s, e in ranges for cs, ce in cases)
+            if total and inside >= total / 2:
+                return True
+        return False
+
+    def case_share(self) -> float:
+        """The share of the suspicious documents' text inside plagiarism cases: the chance that a passage
+        placed at random in one of them would count as :meth:`in_cases` (the baseline for that test)."""
+        lengths = self.doc_lengths
+        covered = sum(sum(e - s for s, e in _union(v)) for d, v in self.lists.case_spans.items() if d in lengths)
+        return covered / max(1, sum(n for d, n in lengths.items() if d.startswith("susp/")))
+
     def classify(self) -> dict[tuple[str, str], str]:
-        """Each linked pair's class: its PAN category, or ``shared-source`` / ``verbatim`` / ``unexplained``
-        for the unlisted ones (as counted by :meth:`report`)."""
+        """Each linked pair's class: its PAN category, or for the unlisted ones, in this order of tests,
+        ``shared-source`` (both reuse one listed source), ``verbatim`` (a near-verbatim passage),
+        ``case-text`` (:meth:`in_cases`) or ``unexplained`` (as counted by :meth:`report`)."""
         category = {p: cat for cat in CATEGORIES for p in self.lists.listed[cat]}
         unlisted, shared = self.false_links()
         verbatim = self.verbatim(unlisted - shared)
@@ -154,13 +199,18 @@ class PanScanResult:
         for p in self.linked:
             if p in category:
                 out[p] = category[p]
+            elif p in shared:
+                out[p] = "shared-source"
+            elif p in verbatim:
+                out[p] = "verbatim"
             else:
-                out[p] = "shared-source" if p in shared else "verbatim" if p in verbatim else "unexplained"
+                out[p] = "case-text" if self.in_cases(p) else "unexplained"
         return out
 
     def write_links(self, path: str | os.PathLike[str]) -> int:
         """One JSON object per linked pair (sorted): the two ids, their kinds, the class from
-        :meth:`classify`, and the longest passage (characters on its shorter side, score).  Returns the count."""
+        :meth:`classify`, the longest passage (characters on its shorter side, score) and every passage as
+        [start, end) on ``a`` then on ``b``.  Returns the count."""
         import json
 
         classes = self.classify()
@@ -170,6 +220,7 @@ class PanScanResult:
                 f.write(json.dumps({
                     "a": p[0], "b": p[1], "kind": _kind(p), "class": classes[p],
                     "longest_chars": chars, "longest_score": round(score, 4),
+                    "passages": [list(x) for x in self.passages.get(p, ())],
                 }) + "\n")
         return len(self.linked)
 
@@ -199,16 +250,25 @@ class PanScanResult:
             f" (target < 5%); of these {len(shared)} join two documents that reuse the same listed source"
         )
         if self.strongest:
-            verbatim = self.verbatim(unlisted - shared)
-            rest = unlisted - shared - verbatim
+            classes = Counter(self.classify().values())
             lines.append(
-                f"  {len(verbatim)} more share a near-verbatim passage (>= {VERBATIM_CHARS} chars at score >= {VERBATIM_SCORE}:"
-                f" duplicated text PAN does not list); the other {len(rest)}"
-                f" = {len(rest) / max(len(self.linked), 1):.1%} of linked pairs are the upper bound of wrong links"
+                f"  {classes['verbatim']} more share a near-verbatim passage (>= {VERBATIM_CHARS} chars at score >= {VERBATIM_SCORE}:"
+                f" duplicated text PAN does not list)"
             )
+            if self.passages and self.lists.case_spans:
+                lines.append(
+                    f"  {classes['case-text']} more have at least half of their passages, on a suspicious document, inside its"
+                    f" plagiarism cases (text PAN inserted from a listed source, which the other document holds too;"
+                    f" the cases cover {self.case_share():.1%} of the suspicious documents' text)"
+                )
+            rest = classes["unexplained"]
+            lines.append(f"  the other {rest} = {rest / max(len(self.linked), 1):.1%} of linked pairs are the upper bound of wrong links")
         if unlisted:
             kinds = Counter(_kind(p) for p in unlisted)
-            lines.append("  unlisted links by document kind: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+            classes_of = self.classify() if self.strongest else {}
+            wrong = Counter(_kind(p) for p in unlisted if classes_of.get(p) == "unexplained")
+            lines.append("  unlisted links by document kind: " + ", ".join(
+                f"{k} {n}" + (f" ({wrong[k]} unexplained)" if classes_of else "") for k, n in sorted(kinds.items())))
         for k, v in self.seconds.items():
             lines.append(f"time {k}: {v:.1f} s")
         return "\n".join(lines)
@@ -238,12 +298,20 @@ def pan_scan(
     seconds: dict[str, float] = {}
     workers = workers or os.cpu_count() or 1
     strongest: dict[tuple[str, str], tuple[int, float]] = {}
+    passages: dict[tuple[str, str], tuple[tuple[int, int, int, int], ...]] = {}
     candidates: set[tuple[str, str]] = set()
+    lengths: dict[str, int] = {}
+
+    def measured(docs: Iterator[Document]) -> Iterator[Document]:
+        for d in docs:
+            lengths[d.id] = len(d.text)
+            yield d
+
     with tempfile.TemporaryDirectory(prefix="unspun-pan-scan-") as tmp:
         path = Path(db) if db else Path(tmp) / "pan.unspun"
         with Index(path) as index:
             t = time.perf_counter()
-            index.add(iter_pan_documents(root, only), workers=workers)
+            index.add(measured(iter_pan_documents(root, only)), workers=workers)
             seconds["index"] = time.perf_counter() - t
             n = len(index)
             t = time.perf_counter()
@@ -252,9 +320,14 @@ def pan_scan(
                 for m in matches:
                     if m.score >= min_coverage:
                         best = max(m.passages, key=lambda p: (min(len(p.a), len(p.b)), p.score))
-                        strongest[_key(m.a.id, m.b.id)] = (min(len(best.a), len(best.b)), float(best.score))
+                        key = _key(m.a.id, m.b.id)
+                        strongest[key] = (min(len(best.a), len(best.b)), float(best.score))
+                        spans = [(p.a.start, p.a.end, p.b.start, p.b.end) for p in m.passages]
+                        if key[0] != m.a.id:
+                            spans = [(c, d, a, b) for a, b, c, d in spans]
+                        passages[key] = tuple(spans)
             seconds["candidates + align"] = time.perf_counter() - t
-    return PanScanResult(n, set(strongest), lists, seconds, strongest, len(candidates), candidates)
+    return PanScanResult(n, set(strongest), lists, seconds, strongest, len(candidates), candidates, passages, lengths)
 
 
 def pan_candidates(root: str | os.PathLike[str], *, db: str | os.PathLike[str] | None = None) -> PanScanResult:
