@@ -36,6 +36,7 @@ from unspun.scan import (
     fingerprint_batch,
     group_rows,
     link_clusters,
+    query_bucket_pairs,
     verify_pairs,
 )
 from unspun.text import words
@@ -164,6 +165,16 @@ def test_bucket_pair_counts_match_the_tuple_stages(rows, max_bucket):
     want = dedupe_pairs(candidate_pairs(group_rows(sorted((k, names[o]) for k, o in rows)), max_bucket), 1, 10**9)
     a, b, n = bucket_pair_counts(np.array([k for k, _ in rows]), np.array([o for _, o in rows]), max_bucket)
     assert [(names[x], names[y], c, 0) for x, y, c in zip(a.tolist(), b.tolist(), n.tolist())] == want
+
+
+@given(bucket_rows, st.integers(0, 9), st.integers(2, 5))
+def test_query_bucket_pairs_match_the_tuple_stages(rows, query, max_bucket):
+    """check's pairs of the query with its bucket mates are the tuple stages' pairs that contain the query."""
+    names = [f"d{i}" for i in range(10)]
+    groups = list(group_rows(sorted((k, names[o]) for k, o in rows)))
+    q = names[query]
+    want = [p for p in dedupe_pairs(candidate_pairs(groups, max_bucket), 1, 10**9) if q in (p[0], p[1])]
+    assert query_bucket_pairs(q, groups, max_bucket) == want
 
 
 signature_sets = st.integers(0, 6).flatmap(

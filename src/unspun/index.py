@@ -61,7 +61,6 @@ from .scan import (
     ann_pairs,
     ann_search,
     bucket_pair_counts,
-    candidate_pairs,
     content_hash,
     dedupe_pairs,
     embed_batch,
@@ -69,6 +68,7 @@ from .scan import (
     group_rows,
     link_clusters,
     merge_counts,
+    query_bucket_pairs,
     passages_for_vectors,
     verify_pairs,
 )
@@ -818,7 +818,7 @@ class Index:
         rec = fingerprint_batch([doc], self.params)[0]
         rows = self._bucket_rows(np.asarray(rec.keys, dtype=np.int64))
         rows.extend((k, doc.id) for k in rec.keys)
-        pairs = [p for p in candidate_pairs(group_rows(sorted(rows))) if doc.id in (p[0], p[1])]
+        pairs = query_bucket_pairs(doc.id, group_rows(sorted(rows)))
         if self._embedder is not None:
             spans = passages_for_vectors(doc.text)
             if spans:

@@ -115,6 +115,22 @@ def candidate_pairs(groups: Iterable[tuple[int, Sequence[str]]], max_bucket: int
     return out
 
 
+def query_bucket_pairs(query: str, groups: Iterable[tuple[int, Sequence[str]]], max_bucket: int = MAX_BUCKET) -> list[Pair]:
+    """The pairs of ``query`` with every document sharing one of its buckets, each with the number of
+    buckets they share: what :func:`candidate_pairs` + :func:`dedupe_pairs` (with ``min_hits`` 1) give for
+    the pairs that contain ``query``, without making the pairs of the other members among themselves (a
+    ``check`` meets buckets of up to ``max_bucket`` members: that was up to 1,225 pairs per bucket)."""
+    counts: dict[str, int] = {}
+    for _key, ids in groups:
+        members = set(ids)
+        if query not in members or len(members) < 2 or len(members) > max_bucket:
+            continue
+        for other in members:
+            if other != query:
+                counts[other] = counts.get(other, 0) + 1
+    return sorted((min(query, o), max(query, o), n, 0) for o, n in counts.items())
+
+
 def bucket_pair_counts(
     keys: np.ndarray, owners: np.ndarray, max_bucket: int = MAX_BUCKET
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
