@@ -896,7 +896,8 @@ class Index:
         """Every candidate pair verified and aligned, a chunk at a time in candidate order: yields
         ``(verified pairs, matches with a passage)``.  With ``workers`` > 1 the chunks run in that many
         processes, each with its own read-only handle on this file (and the index's own embedder); the
-        answer is the same as with one."""
+        answer is the same as with one.  The processes are spawned, so a script that asks for several
+        must guard its entry point with ``if __name__ == "__main__":``."""
         if workers < 1:
             raise ConfigError(f"workers must be at least 1, not {workers}")
         pairs = self.candidate_pairs(verify=False)
