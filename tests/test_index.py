@@ -194,3 +194,31 @@ def test_vector_cache_is_rebuilt_when_stale(tmp_path, embedder):
         assert all(m.a.id != "seed0" for m in ix.check(_seed(1), judge=False))
         ann = ix._ensure_ann()
         assert len(ann) == ix.stats()["vectors"]
+
+
+def test_check_bucket_counting_matches_the_stages(tmp_path):
+    """check counts the query's shared buckets on document numbers; the stages over the same band rows give
+    the same pairs, for any bucket cap, for a query not in the index and for one whose id is stored (it is
+    then the query itself), also after a removal (a retired document's rows must not count)."""
+    from unspun.scan import band_rows, dedupe_pairs, fingerprint_batch, group_rows, query_bucket_pairs
+
+    files = sorted(CORPUS.glob("pan-0[2345]-*.txt"))[:40] + sorted(CORPUS.glob("pan-01-*.txt"))[:10]
+    docs = [Document(p.name, p.read_text(encoding="utf-8")) for p in files] + [_seed(0), _seed(1)]
+    with Index(tmp_path / "c.unspun", embedder=None) as ix:
+        ix.add(docs, batch_size=9)
+        ix.remove(docs[3].id)
+        live = [d for d in docs if d.id != docs[3].id]
+        stored = band_rows(fingerprint_batch(live, ix.params))
+        queries = [Document("query", docs[5].text[:3000] + " " + docs[40].text[:2000]), Document(docs[7].id, docs[7].text[:2500]),
+                   Document("q2", _seed(1).text)]
+        for q in queries:
+            rec = fingerprint_batch([q], ix.params)[0]
+            keys = set(rec.keys)
+            rows = [(k, i) for k, i in stored if k in keys and i != q.id] + [(k, q.id) for k in rec.keys]
+            groups = list(group_rows(sorted(rows)))
+            for cap, min_hits in ((50, 3), (4, 1), (2, 1)):
+                want = [p for p in dedupe_pairs(query_bucket_pairs(q.id, groups, cap), min_hits, 10**9)]
+                got = ix._query_bucket_pairs(q.id, np.asarray(rec.keys, dtype=np.int64), cap, min_hits)
+                assert got == want, (q.id, cap)
+                if q.id == "query" and cap == 50:  # a real check: the query holds docs[5]'s text
+                    assert any(docs[5].id in p[:2] and p[2] >= 3 for p in got)

@@ -65,10 +65,8 @@ from .scan import (
     dedupe_pairs,
     embed_batch,
     fingerprint_batch,
-    group_rows,
     link_clusters,
     merge_counts,
-    query_bucket_pairs,
     passages_for_vectors,
     verify_pairs,
 )
@@ -644,28 +642,61 @@ class Index:
             view = _BandView(view.segments, view.names, gen, view.delta, view.stale, gen, file_stamp(self._bands_path()), ())
         return view
 
-    def _bucket_rows(self, keys: np.ndarray) -> list[tuple[int, str]]:
-        """``(band key, document id)`` of every stored document holding one of ``keys`` (sorted distinct
-        int64), sorted; one read snapshot."""
+    def _bucket_members(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(band keys, docnos)``: every live stored document holding one of ``keys`` (sorted distinct
+        int64), one row per (key, document), sorted; one read snapshot."""
+        view = self._band_view()
+        found = [seg.lookup(keys) for seg in view.segments]
+        k1 = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.int64)
+        d1 = np.concatenate([f[1] for f in found]) if found else np.zeros(0, dtype=np.int64)
+        if len(view.stale) and len(d1):
+            keep = ~np.isin(d1, view.stale)
+            k1, d1 = k1[keep], d1[keep]
+        k2, d2 = view.delta.lookup(keys)
+        ks = np.concatenate([k1, k2]).astype(np.int64)
+        ds = np.concatenate([d1, d2]).astype(np.int64)
+        if not len(ks):
+            return ks, ds
+        order = np.lexsort((ds, ks))
+        ks, ds = ks[order], ds[order]
+        first = np.r_[True, (ks[1:] != ks[:-1]) | (ds[1:] != ds[:-1])]
+        return ks[first], ds[first]
+
+    def _query_bucket_pairs(self, query: str, keys: np.ndarray, max_bucket: int = MAX_BUCKET,
+                            min_hits: int = MIN_HITS, also: Iterable[str] = ()) -> list[tuple[str, str, int, int]]:
+        """:func:`unspun.scan.query_bucket_pairs` over the stored buckets of ``keys`` (the query's own), for
+        the documents sharing at least ``min_hits`` buckets with the query or named in ``also`` (its ANN
+        neighbours, whose bucket count still counts as evidence): the counting is done on document numbers,
+        so only those few are looked up by id.  A stored document with the query's id is the query."""
         own_tx = not self._db.in_transaction
         if own_tx:
             self._db.execute("BEGIN")
         try:
-            view = self._band_view()
-            found = [seg.lookup(keys) for seg in view.segments]
-            k1 = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.int64)
-            d1 = np.concatenate([f[1] for f in found]) if found else np.zeros(0, dtype=np.int64)
-            if len(view.stale) and len(d1):
-                keep = ~np.isin(d1, view.stale)
-                k1, d1 = k1[keep], d1[keep]
-            k2, d2 = view.delta.lookup(keys)
-            ks = np.concatenate([k1, k2]).tolist()
-            ds = np.concatenate([d1, d2]).tolist()
-            ids = self._ids_of(set(ds))
+            ks, ds = self._bucket_members(keys)
+            row = self._db.execute("SELECT docno FROM documents WHERE id = ?", (query,)).fetchone()
+            if row is not None and len(ds):
+                ks, ds = ks[ds != row[0]], ds[ds != row[0]]
+            out: list[tuple[str, str, int, int]] = []
+            if len(ks):
+                starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+                size = np.diff(np.r_[starts, len(ks)]) + 1  # members of each bucket, the query included
+                ok = np.repeat(size <= max_bucket, np.diff(np.r_[starts, len(ks)]))  # size >= 2 always
+                docnos, counts = np.unique(ds[ok], return_counts=True)
+                wanted = set(docnos[counts >= min_hits].tolist())
+                also = set(also) - {query}
+                if also:
+                    q = ",".join("?" * len(also))
+                    wanted |= {r[0] for r in self._db.execute(f"SELECT docno FROM documents WHERE id IN ({q})", sorted(also))}
+                ids = self._ids_of(wanted)
+                n_of = dict(zip(docnos.tolist(), counts.tolist()))
+                for d in wanted:
+                    if d in ids and n_of.get(d):
+                        o = ids[d]
+                        out.append((min(query, o), max(query, o), n_of[d], 0))
         finally:
             if own_tx:
                 self._db.execute("COMMIT")
-        return sorted((k, ids[d]) for k, d in zip(ks, ds) if d in ids)
+        return sorted(out)
 
     def _ids_of(self, docnos: Iterable[int]) -> dict[int, str]:
         out: dict[int, str] = {}
@@ -816,15 +847,15 @@ class Index:
 
         doc = as_document(doc, "query")
         rec = fingerprint_batch([doc], self.params)[0]
-        rows = self._bucket_rows(np.asarray(rec.keys, dtype=np.int64))
-        rows.extend((k, doc.id) for k in rec.keys)
-        pairs = query_bucket_pairs(doc.id, group_rows(sorted(rows)))
+        ann: list[tuple[str, str, int, int]] = []
         if self._embedder is not None:
             spans = passages_for_vectors(doc.text)
             if spans:
                 q = np.asarray(self._embedder.encode([doc.text[s:e] for s, e in spans]), dtype=np.float32)
                 nids, nsims = self._ann_search(q, ANN_NEIGHBOURS)
-                pairs += ann_pairs([doc.id] * len(spans), nids, nsims, ANN_THRESHOLD)
+                ann = ann_pairs([doc.id] * len(spans), nids, nsims, ANN_THRESHOLD)
+        near = {x for p in ann for x in p[:2]}
+        pairs = self._query_bucket_pairs(doc.id, np.asarray(rec.keys, dtype=np.int64), also=near) + ann
         found = verify_pairs(dedupe_pairs(pairs), self._signature_lookup({doc.id: rec.signatures}, size=64))
         scored = [(b if a == doc.id else a, n + v) for a, b, n, v in found]
         scored = [(i, n) for i, n in scored if i and i != doc.id]
