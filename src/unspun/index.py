@@ -684,9 +684,9 @@ class Index:
                 docnos, counts = np.unique(ds[ok], return_counts=True)
                 wanted = set(docnos[counts >= min_hits].tolist())
                 also = set(also) - {query}
-                if also:
-                    q = ",".join("?" * len(also))
-                    wanted |= {r[0] for r in self._db.execute(f"SELECT docno FROM documents WHERE id IN ({q})", sorted(also))}
+                for chunk in _chunks(sorted(also), 900):  # SQLite's limit on bound variables
+                    q = ",".join("?" * len(chunk))
+                    wanted |= {r[0] for r in self._db.execute(f"SELECT docno FROM documents WHERE id IN ({q})", chunk)}
                 ids = self._ids_of(wanted)
                 n_of = dict(zip(docnos.tolist(), counts.tolist()))
                 for d in wanted:

@@ -118,8 +118,8 @@ def candidate_pairs(groups: Iterable[tuple[int, Sequence[str]]], max_bucket: int
 def query_bucket_pairs(query: str, groups: Iterable[tuple[int, Sequence[str]]], max_bucket: int = MAX_BUCKET) -> list[Pair]:
     """The pairs of ``query`` with every document sharing one of its buckets, each with the number of
     buckets they share: what :func:`candidate_pairs` + :func:`dedupe_pairs` (with ``min_hits`` 1) give for
-    the pairs that contain ``query``, without making the pairs of the other members among themselves (a
-    ``check`` meets buckets of up to ``max_bucket`` members: that was up to 1,225 pairs per bucket)."""
+    the pairs that contain ``query``, without making the pairs of the other members among themselves.
+    ``Index.check`` does the same counting on document numbers in numpy; this is its reference."""
     counts: dict[str, int] = {}
     for _key, ids in groups:
         members = set(ids)
