@@ -137,12 +137,17 @@ def token_hashes(text: str, params: FingerprintParams = DEFAULT_PARAMS) -> np.nd
             if w not in table:
                 h = word_hash(w)
                 if h <= _MISS:  # cannot be told from a marker: the plain path
-                    return np.array([word_hash(t) for t in tokens(text, params)], dtype=np.uint64)
+                    return _plain_hashes(text, params)
                 table[w] = h
         arr = np.fromiter(map(get, ws, repeat(_MISS)), dtype=np.uint64, count=len(ws))
         if (arr == _MISS).any():  # emptied meanwhile by another thread: the plain path
-            return np.array([word_hash(t) for t in tokens(text, params)], dtype=np.uint64)
+            return _plain_hashes(text, params)
     return arr[arr != _DROP] if params.content_words else arr
+
+
+def _plain_hashes(text: str, params: FingerprintParams) -> np.ndarray:
+    """What :func:`token_hashes` computes, one :func:`word_hash` call per token (no table)."""
+    return np.array([word_hash(t) for t in tokens(text, params)], dtype=np.uint64)
 
 
 def _mix(h: np.ndarray) -> np.ndarray:

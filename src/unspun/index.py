@@ -716,8 +716,7 @@ class Index:
             segs = list(view.segments)
             while len(segs) > 1:  # one sorted run over every segment (streamed into a temporary segment)
                 a, b = segs.pop(), segs.pop()
-                tmp_name, merged = self._merge_private(a, b, view.stale)
-                segs.append(merged)
+                segs.append(self._merge_private(a, b, view.stale))
             keys, docnos = shared_entries(segs[0], view.stale) if segs else (np.zeros(0), np.zeros(0))
             ids = dict(self._db.execute("SELECT docno, id FROM documents").fetchall())
         finally:
@@ -725,7 +724,7 @@ class Index:
                 self._db.execute("COMMIT")
         return np.asarray(keys, dtype=np.int64), np.asarray(docnos, dtype=np.int64), ids
 
-    def _merge_private(self, a: BandArrays, b: BandArrays, stale: np.ndarray) -> tuple[str, BandArrays]:
+    def _merge_private(self, a: BandArrays, b: BandArrays, stale: np.ndarray) -> BandArrays:
         """Merge two segments into a mapped temporary one that no manifest names (unlinked once mapped)."""
         import tempfile
 
@@ -735,7 +734,7 @@ class Index:
             arrays = read_segment(path)
         if arrays is None:
             raise StoreError(f"{self.path}: a temporary bucket segment cannot be read back")
-        return "", arrays
+        return arrays
 
     # ------------------------------------------------------------------ vectors
 
@@ -1033,8 +1032,8 @@ class _Stored:
 
 
 def _fingerprint_stored(docs: list[Document], params: FingerprintParams) -> list[_Stored]:
-    """:func:`unspun.scan.fingerprint_batch` for storage: the same signatures and keys, with the distinct keys
-    of every document found by one sort over the batch instead of one ``numpy.unique`` per document."""
+    """:func:`unspun.scan.fingerprint_batch` for storage: the same signatures and keys, kept as the bytes the
+    index stores (no tuple of Python ints per document), each document's distinct keys by a sort and a mask."""
     fp = fingerprint([d.text for d in docs], params)
     keys = band_keys(fp.signatures, params).astype("<i8")
     sb = np.searchsorted(fp.owner, np.arange(len(docs) + 1)).tolist()  # windows of a document are contiguous
