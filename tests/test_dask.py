@@ -25,7 +25,7 @@ from unspun.executors import (
     step_band_join,
     step_dedupe,
 )
-from unspun.scan import candidate_pairs, dedupe_pairs, group_rows
+from unspun.scan import admit_star_pairs, candidate_pairs, dedupe_pairs, group_rows, star_pairs
 from unspun.index import Index
 from unspun.ingest import iter_documents
 
@@ -101,8 +101,12 @@ def test_sharded_ann_and_other_partitions_give_the_same_answer(embedded, tmp_pat
     st.lists(st.lists(st.tuples(st.integers(-4, 4), st.sampled_from("abcdefg")), max_size=25), max_size=4),
     st.integers(1, 5),
     st.integers(1, 3),
+    st.lists(st.integers(0, 9), min_size=7, max_size=7),
+    st.sampled_from([0.0, 0.5, 1.0]),
 )
-def test_numpy_band_join_equals_group_rows(batches, max_bucket, pair_parts):
+def test_numpy_band_join_equals_group_rows(batches, max_bucket, pair_parts, kcs, share):
+    """The band join (per band partition) and the dedupe (per pair partition, where star evidence is
+    admitted on the key counts) give the tuple stages' answer: ordinary pairs, ANN pairs and admitted stars."""
     parts = []
     for rows in batches:
         ids = sorted({d for _k, d in rows})
@@ -110,17 +114,25 @@ def test_numpy_band_join_equals_group_rows(batches, max_bucket, pair_parts):
         keys = np.array([k for k, _d in rows], dtype=np.int64)
         owners = np.array([pos[d] for _k, d in rows], dtype=np.int32)
         parts.append((ids, (keys, owners)))
-    naive = candidate_pairs(group_rows(sorted(r for rows in batches for r in rows)), max_bucket)
+    groups = list(group_rows(sorted(r for rows in batches for r in rows)))
+    naive = candidate_pairs(groups, max_bucket)
+    star = star_pairs(groups, max_bucket)
     got = step_band_join(pair_parts, max_bucket, *parts)
-    assert got["n_pairs"] == len(naive)
+    assert got["n_pairs"] == len(naive) and got["n_star"] == len(star)
     # each block, unpacked, holds the counted pairs of its partition; dedupe then gives the tuple stages' answer
-    unpacked = sorted((names[x], names[y], c, 0) for names, a, b, n in got["pairs"]
-                      for x, y, c in zip(a.tolist(), b.tolist(), n.tolist()))
-    assert unpacked == dedupe_pairs(naive, 1, 10**9)
+    unpacked = sorted((names[x], names[y], c, t) for names, a, b, n, st_ in got["pairs"]
+                      for x, y, c, t in zip(a.tolist(), b.tolist(), n.tolist(), st_.tolist()))
+    want_n = {p[:2]: p[2] for p in dedupe_pairs(naive, 1, 10**9)}
+    want_s = {p[:2]: p[2] for p in dedupe_pairs(star, 1, 10**9)}
+    assert unpacked == [(x, y, want_n.get((x, y), 0), want_s.get((x, y), 0)) for x, y in sorted({*want_n, *want_s})]
+    kc = dict(zip("abcdefg", kcs))
     for min_hits in (1, 2):
         ann = [("a", "b", 0, 1), ("c", "d", 0, 1), ("c", "d", 0, 1)]
-        merged = [p for q in range(pair_parts) for p in step_dedupe(1, min_hits, 2, got["pairs"][q], [a for a in ann if stable_part(a[0], pair_parts) == q]).get((0, 0), [])]
-        assert sorted(merged) == dedupe_pairs([*naive, *ann], min_hits, 2)
+        merged = [p for q in range(pair_parts) for p in step_dedupe(
+            1, min_hits, 2, kc, got["pairs"][q], [a for a in ann if stable_part(a[0], pair_parts) == q], min_share=share,
+        ).get((0, 0), [])]
+        admitted = admit_star_pairs(naive, star, kc, share, min_hits)
+        assert sorted(merged) == dedupe_pairs([*naive, *ann, *admitted], min_hits, 2)
 
 
 def test_dask_scan_gives_the_embedded_answer(embedded, client, tmp_path):

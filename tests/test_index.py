@@ -208,7 +208,9 @@ def test_check_bucket_counting_matches_the_stages(tmp_path):
         ix.add(docs, batch_size=9)
         ix.remove(docs[3].id)
         live = [d for d in docs if d.id != docs[3].id]
-        stored = band_rows(fingerprint_batch(live, ix.params))
+        records = fingerprint_batch(live, ix.params)
+        stored = band_rows(records)
+        counts = {r.id: len(r.keys) for r in records}
         queries = [Document("query", docs[5].text[:3000] + " " + docs[40].text[:2000]), Document(docs[7].id, docs[7].text[:2500]),
                    Document("q2", _seed(1).text)]
         for q in queries:
@@ -216,9 +218,16 @@ def test_check_bucket_counting_matches_the_stages(tmp_path):
             keys = set(rec.keys)
             rows = [(k, i) for k, i in stored if k in keys and i != q.id] + [(k, q.id) for k in rec.keys]
             groups = list(group_rows(sorted(rows)))
-            for cap, min_hits in ((50, 3), (4, 1), (2, 1)):
-                want = [p for p in dedupe_pairs(query_bucket_pairs(q.id, groups, cap), min_hits, 10**9)]
-                got = ix._query_bucket_pairs(q.id, np.asarray(rec.keys, dtype=np.int64), cap, min_hits)
+            kc = {**{i: n for i, n in counts.items() if i != q.id}, q.id: len(rec.keys)}
+            # small caps put most buckets over the cap: star evidence, admitted on the key counts
+            for cap, min_hits, share, read in ((50, 3, 0.5, 5000), (4, 1, 0.5, 5000), (2, 1, 0.05, 5000), (2, 2, 0.2, 6),
+                                               (1, 3, 0.5, 5000)):
+                want = [p for p in dedupe_pairs(query_bucket_pairs(q.id, groups, cap, kc, min_share=share, min_hits=min_hits,
+                                                                   max_read=read), min_hits, 10**9)]
+                got = ix._query_bucket_pairs(q.id, np.asarray(rec.keys, dtype=np.int64), cap, min_hits,
+                                             min_share=share, max_read=read)
                 assert got == want, (q.id, cap)
+                if q.id == "query" and cap == 1:  # every bucket is over the cap: star evidence alone finds docs[5]
+                    assert any(docs[5].id in p[:2] and p[2] >= 3 for p in got)
                 if q.id == "query" and cap == 50:  # a real check: the query holds docs[5]'s text
                     assert any(docs[5].id in p[:2] and p[2] >= 3 for p in got)

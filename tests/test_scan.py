@@ -29,6 +29,7 @@ from unspun.scan import (
     ANN_MIN_HITS,
     MIN_HITS,
     MIN_WINDOW_SIMILARITY,
+    admit_star_pairs,
     band_rows,
     bucket_pair_counts,
     candidate_pairs,
@@ -36,7 +37,9 @@ from unspun.scan import (
     fingerprint_batch,
     group_rows,
     link_clusters,
+    merge_counts,
     query_bucket_pairs,
+    star_pairs,
     verify_pairs,
 )
 from unspun.text import words
@@ -156,15 +159,58 @@ def test_dedupe_pairs_matches_naive(pairs, min_hits, min_ann):
 
 
 bucket_rows = st.lists(st.tuples(st.integers(0, 6), st.integers(0, 9)), max_size=60)
+key_counts = st.lists(st.integers(0, 8), min_size=10, max_size=10)
 
 
-@given(bucket_rows, st.integers(2, 5))
-def test_bucket_pair_counts_match_the_tuple_stages(rows, max_bucket):
-    """The numpy pair counter gives what candidate_pairs + dedupe_pairs give over the same rows."""
+@settings(max_examples=300, deadline=None)
+@given(bucket_rows, st.integers(2, 5), st.integers(0, 4))
+def test_bucket_pair_counts_match_the_tuple_stages(rows, max_bucket, hubs):
+    """The numpy pair counter gives what candidate_pairs (n) and star_pairs (s) + dedupe_pairs give over
+    the same rows."""
     names = [f"d{i}" for i in range(10)]  # numbered in id order
-    want = dedupe_pairs(candidate_pairs(group_rows(sorted((k, names[o]) for k, o in rows)), max_bucket), 1, 10**9)
-    a, b, n = bucket_pair_counts(np.array([k for k, _ in rows]), np.array([o for _, o in rows]), max_bucket)
-    assert [(names[x], names[y], c, 0) for x, y, c in zip(a.tolist(), b.tolist(), n.tolist())] == want
+    groups = list(group_rows(sorted((k, names[o]) for k, o in rows)))
+    want_n = {p[:2]: p[2] for p in dedupe_pairs(candidate_pairs(groups, max_bucket), 1, 10**9)}
+    want_s = {p[:2]: p[2] for p in dedupe_pairs(star_pairs(groups, max_bucket, hubs), 1, 10**9)}
+    a, b, n, s = bucket_pair_counts(np.array([k for k, _ in rows]), np.array([o for _, o in rows]), max_bucket, hubs)
+    got = [(names[x], names[y], c, t) for x, y, c, t in zip(a.tolist(), b.tolist(), n.tolist(), s.tolist())]
+    assert got == [(x, y, want_n.get((x, y), 0), want_s.get((x, y), 0)) for x, y in sorted({*want_n, *want_s})]
+
+
+@settings(max_examples=200, deadline=None)
+@given(bucket_rows, st.integers(2, 5), st.integers(1, 3), key_counts, st.integers(1, 3), st.sampled_from([0.0, 0.5, 0.75, 1.0]))
+def test_star_candidates_from_counted_arrays_match_the_tuple_stages(rows, max_bucket, hubs, kcs, min_hits, share):
+    """Index.candidate_pairs' numpy path (bucket_pair_counts + merge_counts with star evidence and ANN pairs)
+    gives the reference: dedupe over ordinary pairs, ANN pairs and the star pairs admit_star_pairs admits."""
+    names = [f"d{i}" for i in range(10)]
+    kc = dict(zip(names, kcs))
+    groups = list(group_rows(sorted((k, names[o]) for k, o in rows)))
+    ordinary = candidate_pairs(groups, max_bucket)
+    ann = [("d0", "d1", 0, 1), ("d2", "d3", 0, 1), ("d2", "d3", 0, 1), ("d4", "d9", 0, 1)]
+    admitted = admit_star_pairs(ordinary, star_pairs(groups, max_bucket, hubs), kc, share, min_hits)
+    want = dedupe_pairs([*ordinary, *ann, *admitted], min_hits, 2)
+    a, b, n, s = bucket_pair_counts(np.array([k for k, _ in rows]), np.array([o for _, o in rows]), max_bucket, hubs)
+    got = merge_counts(names, a, b, n, ann, min_hits, 2, star=s, key_counts=np.array(kcs), min_share=share)
+    assert got == want
+
+
+def test_star_evidence_links_a_syndicated_story_and_not_a_shared_footer():
+    """Rows of a story held by 60 documents (all of its 10 keys) and of a footer held by 60 others (3 of
+    their 12 keys): the story's copies become candidates with the hubs, the footer's holders do not."""
+    story = [(k, f"s{i:02d}") for i in range(60) for k in range(10)]
+    footer = [(100 + k, f"f{i:02d}") for i in range(60) for k in range(3)]
+    own = [(1000 + 20 * i + k, f"f{i:02d}") for i in range(60) for k in range(9)]
+    groups = list(group_rows(sorted(story + footer + own)))
+    kc = {**{f"s{i:02d}": 10 for i in range(60)}, **{f"f{i:02d}": 12 for i in range(60)}}
+    assert candidate_pairs(groups) == []  # every shared bucket is over MAX_BUCKET
+    admitted = admit_star_pairs([], star_pairs(groups), kc)
+    assert {p[0] for p in admitted} == {"s00", "s01", "s02"}  # the hubs
+    assert {x for p in admitted for x in p[:2]} == {f"s{i:02d}" for i in range(60)}
+    assert all(p[2] == 10 for p in admitted) and len(admitted) == 3 * 60 - 6
+    # check's counting: the query sees every holder of its buckets, admitted by the same rule
+    q = query_bucket_pairs("s30", groups, key_counts=kc)
+    assert len(q) == 59 and all(p[2] == 10 for p in q)
+    assert query_bucket_pairs("f30", groups, key_counts=kc) == []
+    assert query_bucket_pairs("s30", groups) == []  # without key counts: no star evidence, as before
 
 
 @given(bucket_rows, st.integers(0, 9), st.integers(2, 5))
@@ -175,6 +221,22 @@ def test_query_bucket_pairs_match_the_tuple_stages(rows, query, max_bucket):
     q = names[query]
     want = [p for p in dedupe_pairs(candidate_pairs(groups, max_bucket), 1, 10**9) if q in (p[0], p[1])]
     assert query_bucket_pairs(q, groups, max_bucket) == want
+
+
+@given(bucket_rows, st.integers(0, 9), st.integers(2, 5), key_counts, st.integers(1, 3), st.sampled_from([0.0, 0.5, 1.0]))
+def test_query_star_evidence_is_the_stages_with_the_query_as_the_only_hub(rows, query, max_bucket, kcs, min_hits, share):
+    """check's star evidence: the query is the hub of each of its large buckets (it meets every member), and
+    admit_star_pairs' rule decides, as in the scan."""
+    names = [f"d{i}" for i in range(10)]
+    q = names[query]
+    kc = dict(zip(names, kcs))
+    groups = list(group_rows(sorted((k, names[o]) for k, o in rows)))
+    ordinary = [p for p in candidate_pairs(groups, max_bucket) if q in p[:2]]
+    star = [(min(q, o), max(q, o), 1, 0) for _k, ids in groups if q in ids and len(set(ids)) > max_bucket for o in set(ids) - {q}]
+    want = dedupe_pairs([*ordinary, *admit_star_pairs(ordinary, star, kc, share, min_hits)], 1, 10**9)
+    assert query_bucket_pairs(q, groups, max_bucket, kc, min_share=share, min_hits=min_hits) == want
+    capped = [p for p in dedupe_pairs(ordinary, 1, 10**9)]
+    assert query_bucket_pairs(q, groups, max_bucket, kc, min_share=share, min_hits=min_hits, max_read=max_bucket) == capped
 
 
 signature_sets = st.integers(0, 6).flatmap(

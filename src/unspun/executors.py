@@ -329,11 +329,13 @@ def step_prepare(
     for d, r in zip(docs, records):
         docs_parts[stable_part(d.id, doc_parts)][d.id] = d
         sig_parts[stable_part(d.id, doc_parts)][d.id] = r.signatures
+    key_counts = {r.id: len(r.keys) for r in records}  # for the admission of star evidence (step_dedupe)
     vec_ids = [doc_id for doc_id, spans, _v in emb for _ in spans]
     vecs = np.concatenate([v for _i, _s, v in emb]).astype("<f2") if emb else np.zeros((0, 0), dtype="<f2")
     return {
         "batch": batch_no,
         "ids": ids,
+        "key_counts": key_counts,
         "rows": row_parts,
         "docs": docs_parts,
         "sigs": sig_parts,
@@ -360,21 +362,23 @@ def step_vectors(result: dict[str, Any]) -> tuple[int, list[str], np.ndarray]:
 
 
 #: The pairs of one band partition bound for one pair partition: the ids they name (sorted) and, per pair,
-#: the positions of its two ids in that list and its number of shared buckets (a < b, as ids and as positions).
-PairBlock = tuple[list[str], np.ndarray, np.ndarray, np.ndarray]
+#: the positions of its two ids in that list (a < b, as ids and as positions), its number of shared buckets
+#: and its star evidence (shared buckets larger than ``max_bucket`` with a hub among the two).
+PairBlock = tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def step_band_join(pair_parts: int, max_bucket: int, *parts: tuple[list[str], tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
     """The band join of one band partition: every batch's ``(ids, (keys, owners))`` rows, with each row's
     document numbered by the rank of its id, go to :func:`unspun.scan.bucket_pair_counts` (the pairs
-    :func:`unspun.scan.candidate_pairs` makes, counted, in numpy: two-row bands make hundreds of chance
-    pairs per document); the counted pairs travel to their pair partition as a :data:`PairBlock`, not
-    as a Python tuple each."""
+    :func:`unspun.scan.candidate_pairs` and :func:`unspun.scan.star_pairs` make, counted, in numpy: two-row
+    bands make hundreds of chance pairs per document); the counted pairs travel to their pair partition as
+    a :data:`PairBlock`, not as a Python tuple each.  A bucket lies wholly in one band partition, so its
+    hubs are its lowest ids, as in the embedded index."""
     t0 = _cpu()
     n_rows = sum(len(k) for _ids, (k, _o) in parts)
     empty = np.zeros(0, dtype=np.int64)
-    out: list[PairBlock] = [([], empty, empty, empty) for _ in range(pair_parts)]
-    n_pairs = 0
+    out: list[PairBlock] = [([], empty, empty, empty, empty) for _ in range(pair_parts)]
+    n_pairs = n_star = 0
     if n_rows:
         keys = np.concatenate([k for _ids, (k, _o) in parts])
         names = sorted({i for ids, (k, _o) in parts if len(k) for i in ids})
@@ -382,15 +386,16 @@ def step_band_join(pair_parts: int, max_bucket: int, *parts: tuple[list[str], tu
         owners = np.concatenate(
             [np.fromiter((rank[ids[o]] for o in own.tolist()), dtype=np.int64, count=len(own)) for ids, (_k, own) in parts]
         )
-        a, b, n = S.bucket_pair_counts(keys, owners, max_bucket)
+        a, b, n, st = S.bucket_pair_counts(keys, owners, max_bucket)
         n_pairs = int(n.sum())  # pairs before counting, as candidate_pairs would list them
+        n_star = int(st.sum())  # ... and as star_pairs would
         part_of = np.array([stable_part(i, pair_parts) for i in names], dtype=np.int64)
         q = part_of[a] if len(a) else empty
         for p in range(pair_parts):
             sel = q == p
             used = np.unique(np.concatenate([a[sel], b[sel]]))
-            out[p] = ([names[i] for i in used.tolist()], np.searchsorted(used, a[sel]), np.searchsorted(used, b[sel]), n[sel])
-    return {"pairs": out, "n_rows": n_rows, "n_pairs": n_pairs, "cpu": _cpu() - t0}
+            out[p] = ([names[i] for i in used.tolist()], np.searchsorted(used, a[sel]), np.searchsorted(used, b[sel]), n[sel], st[sel])
+    return {"pairs": out, "n_rows": n_rows, "n_pairs": n_pairs, "n_star": n_star, "cpu": _cpu() - t0}
 
 
 def _vec_key(batch_no: int, i: int) -> int:
@@ -457,28 +462,34 @@ def step_ann_query(
 
 
 def step_dedupe(
-    doc_parts: int, min_hits: int, min_ann: int, *pair_lists: list[S.Pair] | PairBlock
+    doc_parts: int, min_hits: int, min_ann: int, key_counts: dict[str, int], *pair_lists: list[S.Pair] | PairBlock,
+    min_share: float = S.STAR_MIN_SHARE,
 ) -> dict[tuple[int, int], list[S.Pair]]:
     """Deduplicate one pair partition — band-join blocks (:data:`PairBlock`) and ANN pair lists — as
-    :func:`unspun.scan.dedupe_pairs` does, and group its pairs by the document partitions of their two
-    sides (so an align step needs two document partitions).  Band-join counts are summed in numpy; only
-    the pairs kept become tuples."""
+    :func:`unspun.scan.dedupe_pairs` does (star evidence admitted as :func:`unspun.scan.admit_star_pairs`
+    does, on ``key_counts``, every document's distinct band keys: a pair's counts from every band partition
+    meet here), and group its pairs by the document partitions of their two sides (so an align step needs
+    two document partitions).  Band-join counts are summed in numpy; only the pairs kept become tuples."""
     blocks = [x for x in pair_lists if isinstance(x, tuple)]
     tuples = [p for x in pair_lists if not isinstance(x, tuple) for p in x]
     names = sorted({i for blk in blocks for i in blk[0]})
     span = max(1, len(names))
-    codes, hits = [], []
-    for blk_names, a, b, n in blocks:
+    codes, hits, stars = [], [], []
+    for blk_names, a, b, n, st in blocks:
         if len(a):
             at = np.searchsorted(names, blk_names)  # this block's positions -> the partition's
             codes.append(np.asarray(at)[a] * span + np.asarray(at)[b])
             hits.append(n)
+            stars.append(st)
     if codes:
         uniq, inv = np.unique(np.concatenate(codes), return_inverse=True)
-        total = np.bincount(inv, weights=np.concatenate(hits)).astype(np.int64)
+        total = np.bincount(inv, weights=np.concatenate(hits), minlength=len(uniq)).astype(np.int64)
+        star = np.bincount(inv, weights=np.concatenate(stars), minlength=len(uniq)).astype(np.int64)
     else:
-        uniq, total = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    pairs = S.merge_counts(names, uniq // span, uniq % span, total, tuples, min_hits, min_ann)
+        uniq, total, star = (np.zeros(0, dtype=np.int64),) * 3
+    kc = np.fromiter((key_counts.get(i, 0) for i in names), dtype=np.int64, count=len(names)) if star.any() else None
+    pairs = S.merge_counts(names, uniq // span, uniq % span, total, tuples, min_hits, min_ann,
+                           star=star if kc is not None else None, key_counts=kc, min_share=min_share)
     groups: dict[tuple[int, int], list[S.Pair]] = {}
     for p in pairs:
         groups.setdefault((stable_part(p[0], doc_parts), stable_part(p[1], doc_parts)), []).append(p)
@@ -896,14 +907,17 @@ def run_scan(
 
     # 4. dedupe each pair partition, grouped by the document partitions of the two sides
     dedup = []
+    key_counts = ex.submit(step_merge_docs, *[ex.submit(step_pick, b, "key_counts", name="key-counts") for b in prep],
+                           name="key-counts")
     for q in range(n_parts):
         parts = [ex.submit(step_pick, s, "pairs", q, name="pairs") for s in pair_sources]
-        dedup.append(ex.submit(step_dedupe, n_parts, min_hits, min_ann, *parts, name="dedupe"))
+        dedup.append(ex.submit(step_dedupe, n_parts, min_hits, min_ann, key_counts, *parts, name="dedupe"))
     sizes_per = ex.gather([ex.submit(step_group_sizes, d, name="group-sizes") for d in dedup])
     cpu["band_join"] = sum(ex.gather([ex.submit(step_pick, j, "cpu") for j in joins]))
     cpu["ann"] = sum(ex.gather([ex.submit(step_pick, a, "cpu") for a in ann_steps]))
     n_pairs = sum(sum(g.values()) for g in sizes_per)
     sizes["band_join_pairs"] = sum(ex.gather([ex.submit(step_pick, j, "n_pairs") for j in joins]))
+    sizes["star_pairs"] = sum(ex.gather([ex.submit(step_pick, j, "n_star") for j in joins]))
     sizes["ann_pairs"] = sum(ex.gather([ex.submit(step_pick, a, "n_pairs") for a in ann_steps]))
     wall["candidates"] = time.perf_counter() - t
     _progress(progress, "candidates", n_pairs, n_pairs)
@@ -943,7 +957,7 @@ def run_scan(
         verified += r["n_verified"]
         done += r["n_pairs"]
         _progress(progress, "align", done, n_pairs)
-    ex.release([*aligns, *doc_parts, *sig_parts, *dedup, *pair_sources, *prep])
+    ex.release([*aligns, *doc_parts, *sig_parts, *dedup, key_counts, *pair_sources, *prep])
     sizes["unverified_pairs"] = n_pairs
     wall["align"] = time.perf_counter() - t
     t = time.perf_counter()

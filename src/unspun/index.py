@@ -55,6 +55,8 @@ from .scan import (
     MAX_BUCKET,
     MIN_HITS,
     MIN_WINDOW_SIMILARITY,
+    STAR_MAX_READ,
+    STAR_MIN_SHARE,
     align_one,
     align_pairs,
     ann_build,
@@ -663,11 +665,14 @@ class Index:
         return ks[first], ds[first]
 
     def _query_bucket_pairs(self, query: str, keys: np.ndarray, max_bucket: int = MAX_BUCKET,
-                            min_hits: int = MIN_HITS, also: Iterable[str] = ()) -> list[tuple[str, str, int, int]]:
-        """:func:`unspun.scan.query_bucket_pairs` over the stored buckets of ``keys`` (the query's own), for
-        the documents sharing at least ``min_hits`` buckets with the query or named in ``also`` (its ANN
-        neighbours, whose bucket count still counts as evidence): the counting is done on document numbers,
-        so only those few are looked up by id.  A stored document with the query's id is the query."""
+                            min_hits: int = MIN_HITS, also: Iterable[str] = (), *,
+                            min_share: float = STAR_MIN_SHARE, max_read: int = STAR_MAX_READ) -> list[tuple[str, str, int, int]]:
+        """:func:`unspun.scan.query_bucket_pairs` (with every document's key count) over the stored buckets
+        of ``keys`` (the query's own, distinct), for the documents sharing at least ``min_hits`` buckets with
+        the query, those whose star evidence (buckets larger than ``max_bucket``) is admitted, and those
+        named in ``also`` (its ANN neighbours, whose bucket count still counts as evidence): the counting is
+        done on document numbers, so only those few are looked up by id.  A stored document with the
+        query's id is the query."""
         own_tx = not self._db.in_transaction
         if own_tx:
             self._db.execute("BEGIN")
@@ -680,15 +685,29 @@ class Index:
             if len(ks):
                 starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
                 size = np.diff(np.r_[starts, len(ks)]) + 1  # members of each bucket, the query included
-                ok = np.repeat(size <= max_bucket, np.diff(np.r_[starts, len(ks)]))  # size >= 2 always
-                docnos, counts = np.unique(ds[ok], return_counts=True)
+                size = np.repeat(size, size - 1)  # ... per row (size >= 2 always)
+                docnos, counts = np.unique(ds[size <= max_bucket], return_counts=True)
                 wanted = set(docnos[counts >= min_hits].tolist())
+                n_of = dict(zip(docnos.tolist(), counts.tolist()))
+                sdocs, scounts = np.unique(ds[(size > max_bucket) & (size <= max_read)], return_counts=True)
+                if len(sdocs):  # star evidence: every member of the query's large buckets
+                    total = scounts + np.fromiter((n_of.get(d, 0) for d in sdocs.tolist()), dtype=np.int64, count=len(sdocs))
+                    can = total >= min_hits
+                    sure = can & (total >= min_share * len(keys))  # the smaller key count is at most the query's
+                    maybe = sdocs[can & ~sure].tolist()
+                    kd = self._key_counts(maybe)
+                    ok = sure.copy()
+                    for i in np.flatnonzero(can & ~sure).tolist():
+                        d = int(sdocs[i])
+                        ok[i] = d in kd and total[i] >= min_share * min(len(keys), kd[d])
+                    for d, t in zip(sdocs[ok].tolist(), total[ok].tolist()):
+                        n_of[d] = t
+                        wanted.add(d)
                 also = set(also) - {query}
                 for chunk in _chunks(sorted(also), 900):  # SQLite's limit on bound variables
                     q = ",".join("?" * len(chunk))
                     wanted |= {r[0] for r in self._db.execute(f"SELECT docno FROM documents WHERE id IN ({q})", chunk)}
                 ids = self._ids_of(wanted)
-                n_of = dict(zip(docnos.tolist(), counts.tolist()))
                 for d in wanted:
                     if d in ids and n_of.get(d):
                         o = ids[d]
@@ -697,6 +716,14 @@ class Index:
             if own_tx:
                 self._db.execute("COMMIT")
         return sorted(out)
+
+    def _key_counts(self, docnos: Iterable[int]) -> dict[int, int]:
+        """The number of distinct band keys of each stored document in ``docnos``."""
+        out: dict[int, int] = {}
+        for chunk in _chunks(sorted(docnos), 900):
+            q = ",".join("?" * len(chunk))
+            out.update(self._db.execute(f"SELECT docno, LENGTH(keys) / 8 FROM signatures WHERE docno IN ({q})", chunk).fetchall())
+        return out
 
     def _ids_of(self, docnos: Iterable[int]) -> dict[int, str]:
         out: dict[int, str] = {}
@@ -891,16 +918,34 @@ class Index:
         min_similarity: float = MIN_WINDOW_SIMILARITY,
         min_ann: int = ANN_MIN_HITS,
         verify: bool = True,
+        min_share: float = STAR_MIN_SHARE,
     ) -> list[tuple[str, str, int, int]]:
         """Every candidate pair of the corpus, sorted: the LSH band join plus ANN neighbours, deduplicated
         (:func:`unspun.scan.dedupe_pairs`) and, unless ``verify`` is false, verified on window signatures
-        (:func:`unspun.scan.verify_pairs`; :meth:`aligned_chunks` verifies as it goes, in parallel)."""
-        keys, docnos, ids = self._shared_bucket_arrays()
-        names = sorted(set(ids.values()))  # owners numbered in id order, so a < b as numbers and as ids
-        rank_of = {i: r for r, i in enumerate(names)}
-        live = np.fromiter((d in ids for d in docnos.tolist()), dtype=bool, count=len(docnos))
-        owners = np.fromiter((rank_of[ids[d]] for d in docnos[live].tolist()), dtype=np.int64, count=int(live.sum()))
-        a, b, n = bucket_pair_counts(keys[live], owners, max_bucket)
+        (:func:`unspun.scan.verify_pairs`; :meth:`aligned_chunks` verifies as it goes, in parallel).
+        Buckets larger than ``max_bucket`` give star evidence, admitted for pairs that share at least
+        ``min_share`` of the smaller document's band keys (:func:`unspun.scan.admit_star_pairs`; above 1:
+        none)."""
+        own_tx = not self._db.in_transaction
+        if own_tx:
+            self._db.execute("BEGIN")
+        try:
+            keys, docnos, ids = self._shared_bucket_arrays()
+            names = sorted(set(ids.values()))  # owners numbered in id order, so a < b as numbers and as ids
+            rank_of = {i: r for r, i in enumerate(names)}
+            live = np.fromiter((d in ids for d in docnos.tolist()), dtype=bool, count=len(docnos))
+            owners = np.fromiter((rank_of[ids[d]] for d in docnos[live].tolist()), dtype=np.int64, count=int(live.sum()))
+            a, b, n, s = bucket_pair_counts(keys[live], owners, max_bucket)
+            key_counts = np.zeros(len(names), dtype=np.int64)
+            if s.any():  # star evidence is admitted on the documents' key counts
+                docno_of = {i: d for d, i in ids.items()}
+                starred = np.unique(np.concatenate([a[s > 0], b[s > 0]])).tolist()
+                counts = self._key_counts(docno_of[names[r]] for r in starred)
+                for r in starred:
+                    key_counts[r] = counts.get(docno_of[names[r]], 0)
+        finally:
+            if own_tx:
+                self._db.execute("COMMIT")
         ann: list[tuple[str, str, int, int]] = []
         if self._embedder is not None:
             vrows = self._db.execute(
@@ -910,7 +955,7 @@ class Index:
                 q = np.frombuffer(b"".join(r[2] for r in chunk), dtype="<f2").reshape(len(chunk), -1).astype(np.float32)
                 nids, nsims = self._ann_search(q, ANN_NEIGHBOURS + 1)
                 ann += ann_pairs([r[1] for r in chunk], nids, nsims, ANN_THRESHOLD)
-        unique = merge_counts(names, a, b, n, ann, min_hits, min_ann)
+        unique = merge_counts(names, a, b, n, ann, min_hits, min_ann, star=s, key_counts=key_counts, min_share=min_share)
         if not verify:
             return unique
         return verify_pairs(unique, self._signature_lookup(), min_similarity=min_similarity, min_ann=min_ann)

@@ -7,6 +7,7 @@ differs::
 
     documents ──fingerprint_batch──► records ──band_rows──► (band_key, doc_id)
         ──group by band_key (the shuffle)──► groups ──candidate_pairs──► pairs
+                                                   ──star_pairs──► star evidence ──admit_star_pairs──► pairs
     vectors ──ann_pairs──► pairs
     pairs ──dedupe_pairs──► sorted unique pairs ──verify_pairs (window signatures)──► candidates
         ──align_pairs──► matches ──link_clusters──► clusters (largest first)
@@ -20,16 +21,29 @@ import re
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from .fingerprint import DEFAULT_PARAMS, FingerprintParams, band_keys, best_window_agreement, fingerprint
 from .types import Cluster, Document, Match
 
-#: Band buckets holding more documents than this are boilerplate (licence text, a wire-service footer)
-#: and make no candidate pairs: they would cost a quadratic number of alignments and explain nothing.
+#: Band buckets holding more documents than this make no ordinary candidate pairs: they would cost a
+#: quadratic number of alignments.  Such a bucket is boilerplate (licence text, a wire-service footer) or a
+#: story syndicated to many outlets; it gives star evidence instead (``STAR_HUBS``, ``STAR_MIN_SHARE``).
 MAX_BUCKET = 50
+#: A bucket larger than ``MAX_BUCKET`` pairs each member with its ``STAR_HUBS`` lowest-id members only (a
+#: linear number of pairs).  The same hubs recur in every bucket of a syndicated story, so its copies stay
+#: connected through them ...
+STAR_HUBS = 3
+#: ... and such star evidence makes a candidate only where the buckets the pair shares (star and ordinary)
+#: number at least ``MIN_HITS`` and this share of the smaller document's distinct band keys: a syndicated
+#: copy shares nearly all of its buckets with the hubs (0.9 and more), a shared footer a few (under 0.1).
+#: Chosen with ``benchmarks/syndication.py --shares``.
+STAR_MIN_SHARE = 0.5
+#: ``Index.check`` counts every member of a bucket larger than ``MAX_BUCKET`` (the query's own buckets only:
+#: linear), up to buckets of this many members; larger ones are skipped.
+STAR_MAX_READ = 5000
 #: A pair of documents must share at least this many band buckets to be a candidate ...
 MIN_HITS = 3
 #: ... and then one window of each must agree on at least this share of their MinHash values (an estimated
@@ -115,34 +129,109 @@ def candidate_pairs(groups: Iterable[tuple[int, Sequence[str]]], max_bucket: int
     return out
 
 
-def query_bucket_pairs(query: str, groups: Iterable[tuple[int, Sequence[str]]], max_bucket: int = MAX_BUCKET) -> list[Pair]:
+def star_pairs(groups: Iterable[tuple[int, Sequence[str]]], max_bucket: int = MAX_BUCKET, hubs: int = STAR_HUBS) -> list[Pair]:
+    """The star evidence of the buckets larger than ``max_bucket`` (which make no :func:`candidate_pairs`):
+    every member paired with each of the bucket's ``hubs`` lowest ids, once per bucket (``(a, b, 1, 0)``,
+    a < b).  It counts apart from the ordinary pairs: only :func:`admit_star_pairs` makes candidates of it."""
+    out: list[Pair] = []
+    for _key, ids in groups:
+        ids = sorted(set(ids))
+        if len(ids) <= max_bucket:
+            continue
+        for i, a in enumerate(ids[:hubs]):
+            for b in ids[i + 1 :]:
+                out.append((a, b, 1, 0))
+    return out
+
+
+def _admitted(shared: int, count_a: int, count_b: int, min_share: float, min_hits: int) -> bool:
+    return shared >= min_hits and shared >= min_share * min(count_a, count_b)
+
+
+def admit_star_pairs(
+    pairs: Iterable[Pair],
+    star: Iterable[Pair],
+    key_counts: Mapping[str, int],
+    min_share: float = STAR_MIN_SHARE,
+    min_hits: int = MIN_HITS,
+) -> list[Pair]:
+    """The star evidence (:func:`star_pairs`) that counts: a pair's star buckets plus its ordinary shared
+    buckets (counted in ``pairs``, e.g. :func:`candidate_pairs`'; ANN pairs add nothing) must number at
+    least ``min_hits`` and at least ``min_share`` of the smaller of the two documents' distinct band key
+    counts (``key_counts``).  Returns ``(a, b, star buckets, 0)`` for each pair admitted, sorted, to be
+    deduplicated with the ordinary pairs (:func:`dedupe_pairs`): a syndicated copy shares nearly all its
+    buckets with the hubs, a document sharing only a boilerplate footer few of its own."""
+    ordinary: dict[tuple[str, str], int] = {}
+    for a, b, n, _v in pairs:
+        if n and a != b:
+            k = (a, b) if a < b else (b, a)
+            ordinary[k] = ordinary.get(k, 0) + n
+    stars: dict[tuple[str, str], int] = {}
+    for a, b, n, _v in star:
+        if n and a != b:
+            k = (a, b) if a < b else (b, a)
+            stars[k] = stars.get(k, 0) + n
+    return sorted(
+        (a, b, s, 0)
+        for (a, b), s in stars.items()
+        if _admitted(s + ordinary.get((a, b), 0), key_counts[a], key_counts[b], min_share, min_hits)
+    )
+
+
+def query_bucket_pairs(
+    query: str,
+    groups: Iterable[tuple[int, Sequence[str]]],
+    max_bucket: int = MAX_BUCKET,
+    key_counts: Mapping[str, int] | None = None,
+    *,
+    min_share: float = STAR_MIN_SHARE,
+    min_hits: int = MIN_HITS,
+    max_read: int = STAR_MAX_READ,
+) -> list[Pair]:
     """The pairs of ``query`` with every document sharing one of its buckets, each with the number of
     buckets they share: what :func:`candidate_pairs` + :func:`dedupe_pairs` (with ``min_hits`` 1) give for
     the pairs that contain ``query``, without making the pairs of the other members among themselves.
-    ``Index.check`` does the same counting on document numbers in numpy; this is its reference."""
+
+    With ``key_counts`` (distinct band keys per document, the query's included) a bucket larger than
+    ``max_bucket`` (up to ``max_read`` members) counts every member apart, as star evidence with the query
+    as its hub, and adds to a pair's count where :func:`admit_star_pairs`' rule admits it (``min_share``,
+    ``min_hits``).  ``Index.check`` does the same counting on document numbers in numpy; this is its reference."""
     counts: dict[str, int] = {}
+    stars: dict[str, int] = {}
     for _key, ids in groups:
         members = set(ids)
-        if query not in members or len(members) < 2 or len(members) > max_bucket:
+        if query not in members or len(members) < 2:
+            continue
+        if len(members) <= max_bucket:
+            into = counts
+        elif key_counts is not None and len(members) <= max_read:
+            into = stars
+        else:
             continue
         for other in members:
             if other != query:
-                counts[other] = counts.get(other, 0) + 1
+                into[other] = into.get(other, 0) + 1
+    for o, s in stars.items():
+        n = counts.get(o, 0)
+        if key_counts is not None and _admitted(n + s, key_counts[query], key_counts[o], min_share, min_hits):
+            counts[o] = n + s
     return sorted((min(query, o), max(query, o), n, 0) for o, n in counts.items())
 
 
 def bucket_pair_counts(
-    keys: np.ndarray, owners: np.ndarray, max_bucket: int = MAX_BUCKET
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    keys: np.ndarray, owners: np.ndarray, max_bucket: int = MAX_BUCKET, hubs: int = STAR_HUBS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The pairs of documents (integer ``owners``) that share band buckets and how many they share, as
-    arrays ``(a, b, n)`` with ``a < b``, sorted — what :func:`candidate_pairs` and :func:`dedupe_pairs`
-    give over the same rows (with owners numbered in id order), without a Python object per pair: two-row
-    bands make hundreds of chance pairs per document, nearly all of which fail ``MIN_HITS``."""
+    arrays ``(a, b, n, s)`` with ``a < b``, sorted: ``n`` counts the buckets of :func:`candidate_pairs`,
+    ``s`` the star evidence of :func:`star_pairs` (``hubs`` lowest-numbered members of each larger bucket)
+    — what those stages and :func:`dedupe_pairs` give over the same rows (with owners numbered in id
+    order), without a Python object per pair: two-row bands make hundreds of chance pairs per document,
+    nearly all of which fail ``MIN_HITS``.  A pair has a row where ``n`` or ``s`` is not zero."""
     keys = np.asarray(keys, dtype=np.int64)
     owners = np.asarray(owners, dtype=np.int64)
     empty = np.zeros(0, dtype=np.int64)
     if len(keys) == 0:
-        return empty, empty, empty
+        return empty, empty, empty, empty
     order = np.lexsort((owners, keys))
     k, o = keys[order], owners[order]
     keep = np.r_[True, (k[1:] != k[:-1]) | (o[1:] != o[:-1])]  # one row per (bucket, document)
@@ -155,10 +244,26 @@ def bucket_pair_counts(
         members = o[starts[sizes == size][:, None] + np.arange(size)]  # (buckets, size), ascending rows
         i, j = np.triu_indices(size, 1)
         codes.append((members[:, i] * span + members[:, j]).ravel())
-    if not codes:
-        return empty, empty, empty
-    pairs, counts = np.unique(np.concatenate(codes), return_counts=True)
-    return pairs // span, pairs % span, counts.astype(np.int64)
+    star = []
+    big, big_sizes = starts[sizes > max_bucket], sizes[sizes > max_bucket]
+    for h in range(min(hubs, int(big_sizes.max()) if len(big) else 0)):
+        # hub h of each large bucket (its h-th lowest member) with every member after it
+        has = big_sizes > h + 1
+        hub_row, rest = big[has] + h, big_sizes[has] - h - 1
+        offsets = np.cumsum(rest) - rest
+        at = np.arange(int(rest.sum())) - np.repeat(offsets, rest) + np.repeat(hub_row + 1, rest)
+        star.append(np.repeat(o[hub_row], rest) * span + o[at])
+    pairs, counts = np.unique(np.concatenate(codes), return_counts=True) if codes else (empty, empty)
+    spairs, scounts = np.unique(np.concatenate(star), return_counts=True) if star else (empty, empty)
+    if len(spairs):
+        both = np.union1d(pairs, spairs)
+        n = np.zeros(len(both), dtype=np.int64)
+        s = np.zeros(len(both), dtype=np.int64)
+        n[np.searchsorted(both, pairs)] = counts
+        s[np.searchsorted(both, spairs)] = scounts
+    else:
+        both, n, s = pairs, counts.astype(np.int64), np.zeros(len(pairs), dtype=np.int64)
+    return both // span, both % span, n, s
 
 
 def merge_counts(
@@ -169,14 +274,27 @@ def merge_counts(
     extra: Iterable[Pair] = (),
     min_hits: int = MIN_HITS,
     min_ann: int = ANN_MIN_HITS,
+    *,
+    star: np.ndarray | None = None,
+    key_counts: np.ndarray | None = None,
+    min_share: float = STAR_MIN_SHARE,
 ) -> list[Pair]:
     """The sorted candidate pairs from counted band pairs — positions ``a < b`` into the sorted ``names``
     with ``n`` shared buckets, one row per pair in (a, b) order, as :func:`bucket_pair_counts` gives —
     and other evidence (``extra``, e.g. ANN pairs): what :func:`dedupe_pairs` gives over all of them,
-    with tuples made only for the pairs kept."""
+    with tuples made only for the pairs kept.  ``star`` (the star evidence of each row) counts where
+    :func:`admit_star_pairs` admits it, with ``key_counts[i]`` the distinct band keys of ``names[i]``."""
     span = max(1, len(names))
     codes = np.asarray(a, dtype=np.int64) * span + np.asarray(b, dtype=np.int64)
     n = np.asarray(n, dtype=np.int64)
+    if star is not None and len(codes):
+        star = np.asarray(star, dtype=np.int64)
+        if key_counts is None:
+            raise ValueError("star evidence needs the key counts of the documents")
+        kc = np.asarray(key_counts, dtype=np.int64)
+        total = n + star
+        smaller = np.minimum(kc[np.asarray(a, dtype=np.int64)], kc[np.asarray(b, dtype=np.int64)])
+        n = np.where((star > 0) & (total >= min_hits) & (total >= min_share * smaller), total, n)
     keep = n >= min_hits
     counts: dict[tuple[str, str], list[int]] = {
         (names[c // span], names[c % span]): [h, 0] for c, h in zip(codes[keep].tolist(), n[keep].tolist())
