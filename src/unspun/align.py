@@ -61,7 +61,11 @@ class AlignParams:
     summary_window: float = 1.5  # ... this many times the summary's length (reuse of one region, not of the whole text)
     single_seed_min: float = 0.5  # a passage of one seed sentence pair needs at least this score
     validate_cosine: float = 0.34  # tf-idf cosine two sides of a passage must reach as a whole
-    min_chars: int = 150  # shorter passages are dropped (on the shorter side)
+    min_chars: int = 150  # shorter passages are dropped (on the shorter side) ...
+    # ... unless the two texts share nothing longer: a lone passage of at least this many characters
+    # scoring at least this is kept (a short paragraph reused on its own, heavily shortened by obfuscation)
+    lone_min_chars: int = 100
+    lone_min_score: float = 0.6
     min_score: float = 0.4  # passages whose score (larger of fragment cosine and mean seed) is lower are dropped
     min_seeds: int = 1
     best_ratio: float = 0.9  # seeds weaker than this share of their sentence's best seed are dropped
@@ -766,7 +770,7 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
 
     def strong_enough(g: list[tuple[int, int]]) -> bool:
         sa, sb = spans(g)
-        if min(len(sa), len(sb)) < p.min_chars or len(g) < p.min_seeds:
+        if min(len(sa), len(sb)) < min(p.min_chars, p.lone_min_chars) or len(g) < p.min_seeds:
             return False
         return len(g) > 1 or seeds[g[0]] >= p.single_seed_min
 
@@ -791,12 +795,19 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
 
     items = _join_adjacent(items, p.join_gap, joinable)
     passages: list[Passage] = []
+    lone: list[Passage] = []  # short passages, kept only when the texts share nothing longer
     for g, sa, sb in items:
         c = _fragment_cos(wa, wb, g)
         mean_seed = sum(seeds[s] for s in g) / len(g)
-        if min(len(sa), len(sb)) < p.min_chars or max(c, mean_seed) < p.min_score:
+        size, score = min(len(sa), len(sb)), max(c, mean_seed)
+        if size < min(p.min_chars, p.lone_min_chars) or score < p.min_score:
             continue  # trimmed below the minimum, or too weak a match as a whole
-        passages.append(Passage(sa, sb, round(max(c, mean_seed), 4), _kind(c, mean_seed)))
+        if size >= p.min_chars:
+            passages.append(Passage(sa, sb, round(score, 4), _kind(c, mean_seed)))
+        elif score >= p.lone_min_score:
+            lone.append(Passage(sa, sb, round(score, 4), _kind(c, mean_seed)))
+    if not passages and not summaries:
+        passages = lone
     if summaries:
         # a whole-text summary replaces the fragments it overlaps on its short side,
         # unless those fragments are copies (as long on both sides) covering much of it
