@@ -1,0 +1,144 @@
+"""A story syndicated to more outlets than ``unspun.scan.MAX_BUCKET``, and a footer shared as widely.
+
+Corpus: 80 copies of the seed story (``../shared/seeds/000_…``), each with its own header and footer line,
+among 60 other articles (``examples/corpus/pan-0*``).  For the index without passage vectors and with
+them (``auto``), prints the candidate pairs, how many copies the largest cluster holding copies has, how
+many of ``check(seed, k=10)``'s answers are copies, and the seconds taken (candidates + scan without the
+judge; check).  Every band bucket of the story holds more than 50 documents, so the copies are linked only
+by star evidence (``STAR_HUBS``, ``STAR_MIN_SHARE``) or by ANN neighbours.
+
+With ``--shares``, also prints what chose ``STAR_MIN_SHARE``: the shared share (shared buckets / the
+smaller document's distinct band keys) of every star pair (i) in the corpus above, (ii) among 80 unrelated
+articles (``examples/corpus/pan-0*-source``) given one identical 3-sentence footer, and (iii) with
+``--pan``, in PAN 2013 (src + susp, ~5,000 documents; a minute or two).
+
+    .venv/bin/python benchmarks/syndication.py [--shares] [--pan] [--no-auto]
+"""
+from __future__ import annotations
+
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.append(str(ROOT / "src"))  # after PYTHONPATH: another checkout can be measured
+
+from unspun import Document  # noqa: E402
+from unspun.index import Index  # noqa: E402
+from unspun import scan as S  # noqa: E402
+from unspun.scan import MAX_BUCKET, MIN_HITS, band_rows, bucket_pair_counts, fingerprint_batch  # noqa: E402
+
+SEED = ROOT.parent / "shared" / "seeds" / "000_39c885e149670517.txt"
+CORPUS = ROOT / "examples" / "corpus"
+COPIES = 80
+FOOTER = ("This article is distributed by the Regional News Exchange under a shared licence agreement. "
+          "Reproduction in whole or in part without written permission of the publisher is prohibited. "
+          "Readers with corrections or complaints should write to the standards editor of the member paper.")
+
+
+def syndicated_corpus() -> tuple[list[Document], str]:
+    seed = SEED.read_text(encoding="utf-8")
+    background = [Document(p.name, p.read_text(encoding="utf-8")) for p in sorted(CORPUS.glob("pan-0*.txt"))[:60]]
+    rng = random.Random(1)
+    copies = [
+        Document(f"wire-{i:03d}", f"Published by Outlet {i}\n{seed}\nCopyright Outlet {i} {rng.randint(1, 10**6)}")
+        for i in range(COPIES)
+    ]
+    return background + copies, seed
+
+
+def footer_corpus(n: int = 80) -> list[Document]:
+    files = sorted(CORPUS.glob("pan-0*-source-*.txt"))[:n]
+    return [Document(p.name, p.read_text(encoding="utf-8").rstrip() + "\n\n" + FOOTER) for p in files]
+
+
+def run(embedder: str | None) -> str:
+    docs, seed = syndicated_corpus()
+    with tempfile.TemporaryDirectory() as tmp:
+        with Index(Path(tmp) / "s.unspun", embedder=embedder) as ix:
+            ix.add(docs)
+            t = time.perf_counter()
+            pairs = ix.candidate_pairs()
+            clusters = list(ix.scan(judge=False))
+            scan_s = time.perf_counter() - t
+            wire = [c for c in clusters if any(d.startswith("wire-") for d in c.documents)]
+            big = max(wire, key=lambda c: len(c.documents), default=None)
+            linked = 0 if big is None else sum(d.startswith("wire-") for d in big.documents)
+            t = time.perf_counter()
+            found = ix.check(Document("query", seed), k=10, judge=False)
+            check_s = time.perf_counter() - t
+            hits = sum(m.a.id.startswith("wire-") for m in found)
+    return (f"embedder {embedder or 'none'}: candidate pairs {len(pairs)}, copies in the largest cluster with copies "
+            f"{linked} of {COPIES} ({len(wire)} clusters hold copies), check(k=10) copies {hits} of {len(found)} answers; "
+            f"candidates + scan {scan_s:.1f} s, check {check_s * 1000:.0f} ms")
+
+
+def star_shares(docs: list[Document]) -> tuple[np.ndarray, int]:
+    """The shared share of every star pair (pairs with star evidence) of ``docs``, and the star rows; prints
+    the band join's time with and without star evidence."""
+    records = fingerprint_batch(docs)
+    names = sorted(r.id for r in records)
+    rank = {x: i for i, x in enumerate(names)}
+    rows = band_rows(records)
+    keys = np.array([k for k, _ in rows], dtype=np.int64)
+    owners = np.array([rank[d] for _, d in rows], dtype=np.int64)
+    t = time.perf_counter()
+    bucket_pair_counts(keys, owners, MAX_BUCKET, 0)
+    t0 = time.perf_counter() - t
+    t = time.perf_counter()
+    a, b, n, s = bucket_pair_counts(keys, owners, MAX_BUCKET, S.STAR_HUBS)
+    print(f"  band join (bucket_pair_counts) of {len(records)} documents: {t0:.2f} s without star evidence, "
+          f"{time.perf_counter() - t:.2f} s with it; {int(n.sum())} ordinary rows, {int(s.sum())} star rows")
+    kc = np.zeros(len(names), dtype=np.int64)
+    for r in records:
+        kc[rank[r.id]] = len(r.keys)
+    star = s > 0
+    share = (n[star] + s[star]) / np.maximum(1, np.minimum(kc[a[star]], kc[b[star]]))
+    share[(n[star] + s[star]) < MIN_HITS] = 0.0  # never admitted: fewer than MIN_HITS shared buckets
+    new = int(((share >= S.STAR_MIN_SHARE) & (n[star] < MIN_HITS)).sum())
+    print(f"  admitted star pairs that are not ordinary candidates (< {MIN_HITS} ordinary shared buckets): {new}")
+    return share, int(s.sum())
+
+
+def describe(name: str, share: np.ndarray, n_star_rows: int) -> str:
+    if not len(share):
+        return f"{name}: no star pairs"
+    qs = np.quantile(share, [0.0, 0.1, 0.5, 0.9, 1.0])
+    admitted = {t: int((share >= t).sum()) for t in (0.2, 0.3, 0.5, 0.7, 0.9)}
+    return (f"{name}: {len(share)} star pairs ({n_star_rows} star rows); shared share min/p10/p50/p90/max "
+            + "/".join(f"{q:.2f}" for q in qs) + "; admitted at share >= "
+            + ", ".join(f"{t}: {c}" for t, c in admitted.items()))
+
+
+def pan_documents() -> list[Document]:
+    from unspun.evaluation.pan_scan import iter_pan_documents
+
+    return list(iter_pan_documents(str(ROOT.parent / "shared" / "data" / "pan13-train")))
+
+
+def main(argv: list[str]) -> int:
+    # the first lines also run on a commit before star evidence (PYTHONPATH=<that checkout>/src), for a before/after
+    print(f"MAX_BUCKET {MAX_BUCKET}, STAR_HUBS {getattr(S, 'STAR_HUBS', '-')}, "
+          f"STAR_MIN_SHARE {getattr(S, 'STAR_MIN_SHARE', '-')}, MIN_HITS {MIN_HITS}")
+    for emb in (None,) if "--no-auto" in argv else (None, "auto"):
+        print(run(emb), flush=True)
+    if "--shares" in argv:
+        docs, _ = syndicated_corpus()
+        print(describe("syndicated corpus", *star_shares(docs)))
+        print(describe("80 unrelated articles + one footer", *star_shares(footer_corpus())))
+        with tempfile.TemporaryDirectory() as tmp:
+            with Index(Path(tmp) / "f.unspun", embedder=None) as ix:
+                ix.add(footer_corpus())
+                print(f"  ... their candidate pairs (no vectors): {len(ix.candidate_pairs())}")
+        if "--pan" in argv:
+            t = time.perf_counter()
+            print(describe("PAN 2013 src + susp", *star_shares(pan_documents())), f"({time.perf_counter() - t:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
