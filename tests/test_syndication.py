@@ -108,3 +108,131 @@ def test_a_footer_held_by_more_than_max_bucket_articles_admits_no_star_pair(tmp_
         ix.add(docs)
         with_star = ix.candidate_pairs(verify=False)
         assert with_star == ix.candidate_pairs(verify=False, min_share=2.0)  # 2.0: no star pair admitted
+
+
+# --------------------------------------------------------------------------- boilerplate (a footer shared by many)
+
+FOOTER_ARTICLES = 56  # > MAX_BUCKET: the footer's last window fills buckets past it
+
+
+def _lead(p: Path, limit: int = 1500) -> str:
+    """An article's opening sentences up to about ``limit`` characters (small articles keep the tests fast)."""
+    text = p.read_text(encoding="utf-8")
+    cut = text.rfind(". ", 0, limit)
+    return text[: cut + 1] if cut > 0 else text[:limit]
+
+
+@pytest.fixture(scope="module")
+def footer_dir(tmp_path_factory):
+    """56 unrelated articles that end with one identical footer, and a 57th, ``copier.txt``, that carries the
+    footer too and copies a paragraph of the first one (real reuse, which must still link them)."""
+    d = tmp_path_factory.mktemp("footer") / "docs"
+    d.mkdir()
+    files = [p for p in sorted(CORPUS.glob("pan-0*-source-*.txt")) if p.stat().st_size > 2000]
+    assert len(files) > FOOTER_ARTICLES + 1
+    for p in files[:FOOTER_ARTICLES]:
+        (d / p.name).write_text(_lead(p) + "\n\n" + FOOTER, encoding="utf-8")
+    first = _lead(files[0])
+    copied = first[first.find(". ", 300) + 2 :]  # the first article less its opening sentences
+    own = _lead(files[FOOTER_ARTICLES], 700)  # an article of its own before the copied paragraph
+    (d / "copier.txt").write_text(own + "\n\n" + copied + "\n\n" + FOOTER, encoding="utf-8")
+    return d, files[0].name, len(copied)
+
+
+def _texts(d: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(d.glob("*.txt"))}
+
+
+def _footer_only(pairs, texts) -> list[tuple[str, str]]:
+    """The pairs of scan JSON whose every passage lies in the footers (the ids as the JSON names them, which
+    may be paths: matched by their file name)."""
+    def name(doc_id: str) -> str:
+        return Path(doc_id).name
+
+    out = []
+    for pr in pairs:
+        a, b = name(pr["a"]["id"]), name(pr["b"]["id"])
+        fa, fb = len(texts[a]) - len(FOOTER), len(texts[b]) - len(FOOTER)
+        if all(p["a"]["start"] >= fa - 2 and p["b"]["start"] >= fb - 2 for p in pr["passages"]):
+            out.append((a, b))
+    return out
+
+
+def _check_footer_scan(clusters, texts, first: str, copied_len: int) -> None:
+    pairs = [pr for c in clusters for pr in c["pairs"]]
+    assert _footer_only(pairs, texts) == []  # no two articles are linked through the footer ...
+    linked = {tuple(sorted(Path(pr[k]["id"]).name for k in ("a", "b"))): pr for pr in pairs}
+    assert set(linked) == {tuple(sorted(("copier.txt", first)))}  # ... only the real copy is
+    passages = linked[tuple(sorted(("copier.txt", first)))]["passages"]
+    longest = max(p["a"]["end"] - p["a"]["start"] for p in passages)
+    assert longest >= 0.8 * copied_len  # through the copied paragraph
+
+
+@pytest.fixture(scope="module")
+def footer_db(footer_dir, tmp_path_factory):
+    db = str(tmp_path_factory.mktemp("footer-db") / "footer.unspun")
+    assert main(["index", "add", str(footer_dir[0]), "--db", db, "--no-vectors", "--workers", "1"]) == 0
+    return db
+
+
+def test_cli_scan_does_not_link_articles_through_a_shared_footer(footer_dir, footer_db, capsys):
+    """Before boilerplate passages were dropped, these 56 articles made one cluster through the footer."""
+    d, first, copied_len = footer_dir
+    code, out, _err = run(capsys, "scan", "--db", footer_db, "--json", "--no-judge", "--quiet")
+    assert code == 0
+    clusters = [json.loads(line) for line in out.splitlines() if line.strip()]
+    _check_footer_scan(clusters, _texts(d), first, copied_len)
+    with Index(footer_db, readonly=True) as ix:  # several processes: the same clusters
+        assert [c.to_dict() for c in ix.scan(judge=False, workers=2)] == clusters
+
+
+def test_check_ignores_a_shared_footer(footer_dir, footer_db):
+    """check judges the passages it aligns by the same rule, with the bucket sizes of the index (the query
+    counted in): a new article that carries the footer matches nothing; the copier matches what it copies."""
+    d, first, _copied_len = footer_dir
+    texts = _texts(d)
+    unrelated = sorted(CORPUS.glob("pan-01-suspicious-*-unrelated.txt"))[0]
+    with Index(footer_db, readonly=True) as ix:
+        assert ix.candidates(Document("new.txt", _lead(unrelated) + "\n\n" + FOOTER))  # the footer makes candidates ...
+        assert ix.check(Document("new.txt", _lead(unrelated) + "\n\n" + FOOTER), judge=False) == []  # ... in vain
+        found = ix.check(Document("again.txt", texts["copier.txt"]), judge=False)
+        assert sorted(Path(m.a.id).name for m in found) == sorted(("copier.txt", first))
+
+
+def test_oversize_keys_agree_with_the_reference(footer_dir, footer_db):
+    """The oversize bucket keys of the index's band join and of the executor's band partitions are those of
+    :func:`unspun.scan.oversize_keys` over the stage tuples."""
+    from unspun.executors import step_band_join, step_concat_keys
+    from unspun.scan import oversize_keys, oversize_of_rows
+
+    import numpy as np
+
+    docs = [Document(n, t) for n, t in _texts(footer_dir[0]).items()]
+    records = fingerprint_batch(docs)
+    rows = band_rows(records)
+    ref = oversize_keys(group_rows(rows))
+    assert len(ref) >= 18  # every band of the footer's last window
+    ids = [r.id for r in records]
+    pos = {x: i for i, x in enumerate(ids)}
+    keys = np.array([k for k, _ in rows], dtype=np.int64)
+    owners = np.array([pos[x] for _, x in rows], dtype=np.int64)
+    assert oversize_of_rows(keys, owners).tolist() == ref.tolist()
+    parts = [(ids, (keys[keys % 3 == p], owners[keys % 3 == p])) for p in range(3)]
+    joined = step_concat_keys(*[step_band_join(2, MAX_BUCKET, part)["oversize"] for part in parts])
+    assert joined.tolist() == ref.tolist()
+    with Index(footer_db, readonly=True) as ix:
+        assert ix._candidates(verify=False)[1].tolist() == ref.tolist()
+
+
+def test_executor_scan_does_not_link_articles_through_a_shared_footer(footer_dir, tmp_path, capsys):
+    """The file scan (the Dask steps on the local executor): the band join passes the oversize bucket keys
+    to the align steps, which drop the footer as the embedded scan does."""
+    d, first, copied_len = footer_dir
+    out_dir = tmp_path / "out"
+    code, _out, _err = run(capsys, "scan", str(d), "--out", str(out_dir), "--no-vectors", "--no-judge", "--quiet")
+    assert code == 0
+    clusters = [json.loads(line) for line in (out_dir / "clusters.jsonl").read_text(encoding="utf-8").splitlines()]
+    pairs = [json.loads(line) for p in sorted((out_dir / "pairs").glob("*.jsonl"))
+             for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    _check_footer_scan([{"pairs": pairs}], _texts(d), first, copied_len)
+    assert [sorted(Path(x).name for x in c["documents"]) for c in clusters] == [sorted(("copier.txt", first))]

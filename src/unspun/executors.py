@@ -5,10 +5,10 @@ One step contract (the stage functions of :mod:`unspun.scan`), one driver
 
     file batches ──prepare──► per batch: band rows split by band partition,
                               documents split by document partition, passage vectors
-    band partition p ──band_join──► candidate pairs split by pair partition
+    band partition p ──band_join──► candidate pairs split by pair partition (+ its oversize bucket keys)
     vector shard s ──ann_shard──► usearch index;  batch × shards ──ann_query──► ANN pairs
     pair partition q ──dedupe──► pairs grouped by (partition of a, partition of b)
-    group chunk + its two document partitions ──align──► linked matches (+ a JSONL part)
+    group chunk + its two document partitions + oversize keys ──align──► linked matches (+ a JSONL part)
     all linked matches ──link_clusters──► clusters (on the client)
 
 A step only receives the outputs of earlier steps (never the client's memory),
@@ -373,12 +373,14 @@ def step_band_join(pair_parts: int, max_bucket: int, *parts: tuple[list[str], tu
     :func:`unspun.scan.candidate_pairs` and :func:`unspun.scan.star_pairs` make, counted, in numpy: two-row
     bands make hundreds of chance pairs per document); the counted pairs travel to their pair partition as
     a :data:`PairBlock`, not as a Python tuple each.  A bucket lies wholly in one band partition, so its
-    hubs are its lowest ids, as in the embedded index."""
+    hubs are its lowest ids, as in the embedded index; and its size is known here: the keys of the buckets
+    larger than ``max_bucket`` (``oversize``) go to the align steps, which drop boilerplate passages on them."""
     t0 = _cpu()
     n_rows = sum(len(k) for _ids, (k, _o) in parts)
     empty = np.zeros(0, dtype=np.int64)
     out: list[PairBlock] = [([], empty, empty, empty, empty) for _ in range(pair_parts)]
     n_pairs = n_star = 0
+    oversize = empty
     if n_rows:
         keys = np.concatenate([k for _ids, (k, _o) in parts])
         names = sorted({i for ids, (k, _o) in parts if len(k) for i in ids})
@@ -387,6 +389,7 @@ def step_band_join(pair_parts: int, max_bucket: int, *parts: tuple[list[str], tu
             [np.fromiter((rank[ids[o]] for o in own.tolist()), dtype=np.int64, count=len(own)) for ids, (_k, own) in parts]
         )
         a, b, n, st = S.bucket_pair_counts(keys, owners, max_bucket)
+        oversize = S.oversize_of_rows(keys, owners, max_bucket)
         n_pairs = int(n.sum())  # pairs before counting, as candidate_pairs would list them
         n_star = int(st.sum())  # ... and as star_pairs would
         part_of = np.array([stable_part(i, pair_parts) for i in names], dtype=np.int64)
@@ -395,7 +398,12 @@ def step_band_join(pair_parts: int, max_bucket: int, *parts: tuple[list[str], tu
             sel = q == p
             used = np.unique(np.concatenate([a[sel], b[sel]]))
             out[p] = ([names[i] for i in used.tolist()], np.searchsorted(used, a[sel]), np.searchsorted(used, b[sel]), n[sel], st[sel])
-    return {"pairs": out, "n_rows": n_rows, "n_pairs": n_pairs, "n_star": n_star, "cpu": _cpu() - t0}
+    return {"pairs": out, "oversize": oversize, "n_rows": n_rows, "n_pairs": n_pairs, "n_star": n_star, "cpu": _cpu() - t0}
+
+
+def step_concat_keys(*parts: np.ndarray) -> np.ndarray:
+    """The oversize band keys of every band partition, as one sorted array (a bucket lies in one partition)."""
+    return np.sort(np.concatenate([np.asarray(p, dtype=np.int64) for p in parts])) if parts else np.zeros(0, dtype=np.int64)
 
 
 def _vec_key(batch_no: int, i: int) -> int:
@@ -550,9 +558,12 @@ def step_align(
     keep: bool,
     min_similarity: float = S.MIN_WINDOW_SIMILARITY,
     min_ann: int = S.ANN_MIN_HITS,
+    oversize: np.ndarray | None = None,
+    params: FingerprintParams = DEFAULT_PARAMS,
 ) -> dict[str, Any]:
     """Verify a chunk of pairs on their window signatures (:func:`unspun.scan.verify_pairs`), align and
-    judge the rest (:func:`unspun.scan.align_pairs`), keep the linked ones (:func:`unspun.scan.keep_linked`),
+    judge the rest (:func:`unspun.scan.align_pairs`; boilerplate passages dropped on the ``oversize`` band
+    keys, :func:`unspun.scan.boilerplate_passages`), keep the linked ones (:func:`unspun.scan.keep_linked`),
     write them as ``out/pairs/part-NNNNN.jsonl`` and return them (without texts unless ``keep``).
     Writing is idempotent: a retried step rewrites the same file."""
     t0 = _cpu()
@@ -565,7 +576,9 @@ def step_align(
         return sigs_a.get(i, sigs_b.get(i))
 
     pairs = S.verify_pairs(pairs, signatures, min_similarity=min_similarity, min_ann=min_ann)
-    matches = S.keep_linked(S.align_pairs(pairs, fetch, embedder=_embedder(embedder_name), judge=judge), min_coverage)
+    boilerplate = S.Boilerplate(oversize, signatures, params) if oversize is not None else None
+    matches = S.keep_linked(S.align_pairs(pairs, fetch, embedder=_embedder(embedder_name), judge=judge,
+                                          boilerplate=boilerplate), min_coverage)
     matches.sort(key=lambda m: (m.a.id, m.b.id))
     path = None
     if out is not None:
@@ -932,6 +945,7 @@ def run_scan(
         ex.submit(step_merge_docs, *[ex.submit(step_pick, b, "sigs", h, name="sigs") for b in prep], name="sig-partition")
         for h in range(n_parts)
     ]
+    oversize = ex.submit(step_concat_keys, *[ex.submit(step_pick, j, "oversize") for j in joins], name="oversize")
     aligns = []
     for q, groups in enumerate(sizes_per if align else []):
         for (ha, hb), n in groups.items():
@@ -940,7 +954,8 @@ def run_scan(
                 aligns.append(
                     ex.submit(
                         step_align, len(aligns), chunk, doc_parts[ha], doc_parts[hb], sig_parts[ha], sig_parts[hb],
-                        emb_name, judge, min_coverage, out, keep_matches, min_similarity, min_ann, name="align",
+                        emb_name, judge, min_coverage, out, keep_matches, min_similarity, min_ann, oversize, params,
+                        name="align",
                     )
                 )
     matches: list[Match] = []
@@ -957,7 +972,7 @@ def run_scan(
         verified += r["n_verified"]
         done += r["n_pairs"]
         _progress(progress, "align", done, n_pairs)
-    ex.release([*aligns, *doc_parts, *sig_parts, *dedup, key_counts, *pair_sources, *prep])
+    ex.release([*aligns, oversize, *doc_parts, *sig_parts, *dedup, key_counts, *pair_sources, *prep])
     sizes["unverified_pairs"] = n_pairs
     wall["align"] = time.perf_counter() - t
     t = time.perf_counter()

@@ -57,7 +57,7 @@ from .scan import (
     MIN_WINDOW_SIMILARITY,
     STAR_MAX_READ,
     STAR_MIN_SHARE,
-    align_one,
+    Boilerplate,
     align_pairs,
     ann_build,
     ann_pairs,
@@ -66,9 +66,11 @@ from .scan import (
     content_hash,
     dedupe_pairs,
     embed_batch,
+    finish_match,
     fingerprint_batch,
     link_clusters,
     merge_counts,
+    oversize_of_rows,
     passages_for_vectors,
     verify_pairs,
 )
@@ -872,7 +874,10 @@ class Index:
         from .api import as_document
 
         doc = as_document(doc, "query")
-        rec = fingerprint_batch([doc], self.params)[0]
+        return self._candidates_of(doc, fingerprint_batch([doc], self.params)[0], limit)
+
+    def _candidates_of(self, doc: Document, rec: Any, limit: int) -> list[tuple[str, int]]:
+        """:meth:`candidates` of ``doc``, fingerprinted as ``rec`` (a :class:`unspun.scan.DocRecord`)."""
         ann: list[tuple[str, str, int, int]] = []
         if self._embedder is not None:
             spans = passages_for_vectors(doc.text)
@@ -890,23 +895,61 @@ class Index:
 
     def check(self, doc: Document | str, k: int = 10, *, max_candidates: int = 20, judge: bool = True) -> list[Match]:
         """Is ``doc`` a copy of anything held?  The top ``max_candidates`` candidates are aligned with
-        ``doc`` (the stored document is side ``a``, the query side ``b``); matches without a passage are
-        dropped; the rest come back ranked by coverage, at most ``k``."""
+        ``doc`` (the stored document is side ``a``, the query side ``b``); boilerplate passages (text held by
+        more than ``MAX_BUCKET`` documents, the query counted in, that is a small part of both:
+        :func:`unspun.scan.boilerplate_passages`) are dropped, then matches without a passage; the rest come
+        back ranked by coverage, at most ``k``."""
         from .api import as_document
 
         if k < 1:
             raise ConfigError(f"k must be at least 1, not {k}")
+        from .align import align
+
         doc = as_document(doc, "query")
-        matches: list[Match] = []
-        for cand_id, _n in self.candidates(doc, limit=max_candidates):
+        rec = fingerprint_batch([doc], self.params)[0]
+        aligned: list[tuple[Document, list]] = []
+        for cand_id, _n in self._candidates_of(doc, rec, max_candidates):
             stored = self.get(cand_id)
             if stored is None:
                 continue
-            m = align_one(stored, doc, embedder=self._embedder, judge=judge)
+            passages = align(stored.text, doc.text, embedder=self._embedder)
+            if passages:
+                aligned.append((stored, passages))
+        boilerplate = self._query_boilerplate(doc.id, rec, [s.id for s, _p in aligned]) if aligned else None
+        matches: list[Match] = []
+        for stored, passages in aligned:
+            m = finish_match(stored, doc, passages, judge=judge, boilerplate=boilerplate)
             if m.passages:
                 matches.append(m)
         matches.sort(key=lambda m: (-m.score, m.a.id))
         return matches[:k]
+
+    def _query_boilerplate(self, query: str, rec: Any, stored: Sequence[str], max_bucket: int = MAX_BUCKET) -> Boilerplate:
+        """What :func:`unspun.scan.boilerplate_passages` needs to judge the passages a query (fingerprinted as
+        ``rec``) shares with the ``stored`` documents: the band keys of the query and of those documents whose
+        buckets, the query counted in as if it were added, hold more than ``max_bucket`` documents (one
+        bucket lookup for all of them)."""
+        lookup = self._signature_lookup({query: rec.signatures}, size=max(64, len(stored)))
+        keys = [np.asarray(rec.keys, dtype=np.int64)]
+        for i in stored:
+            sig = lookup(i)
+            if sig is not None and len(sig):
+                keys.append(band_keys(sig, self.params).ravel())
+        keys_all = np.unique(np.concatenate(keys))
+        own_tx = not self._db.in_transaction
+        if own_tx:
+            self._db.execute("BEGIN")
+        try:
+            ks, ds = self._bucket_members(keys_all)
+            row = self._db.execute("SELECT docno FROM documents WHERE id = ?", (query,)).fetchone()
+        finally:
+            if own_tx:
+                self._db.execute("COMMIT")
+        if row is not None and len(ds):  # a stored document with the query's id is the query
+            ks = ks[ds != row[0]]
+        uk, n = np.unique(ks, return_counts=True)
+        n = n + np.isin(uk, np.asarray(rec.keys, dtype=np.int64))  # the query holds its own keys
+        return Boilerplate(uk[n > max_bucket].astype(np.int64), lookup, self.params)
 
     # ------------------------------------------------------------------ scan
 
@@ -926,6 +969,21 @@ class Index:
         Buckets larger than ``max_bucket`` give star evidence, admitted for pairs that share at least
         ``min_share`` of the smaller document's band keys (:func:`unspun.scan.admit_star_pairs`; above 1:
         none)."""
+        return self._candidates(max_bucket=max_bucket, min_hits=min_hits, min_similarity=min_similarity, min_ann=min_ann,
+                                verify=verify, min_share=min_share)[0]
+
+    def _candidates(
+        self,
+        *,
+        max_bucket: int = MAX_BUCKET,
+        min_hits: int = MIN_HITS,
+        min_similarity: float = MIN_WINDOW_SIMILARITY,
+        min_ann: int = ANN_MIN_HITS,
+        verify: bool = True,
+        min_share: float = STAR_MIN_SHARE,
+    ) -> tuple[list[tuple[str, str, int, int]], np.ndarray]:
+        """:meth:`candidate_pairs` and the band keys of the buckets larger than ``max_bucket`` (sorted; for
+        :func:`unspun.scan.boilerplate_passages`), from one read snapshot."""
         own_tx = not self._db.in_transaction
         if own_tx:
             self._db.execute("BEGIN")
@@ -936,6 +994,7 @@ class Index:
             live = np.fromiter((d in ids for d in docnos.tolist()), dtype=bool, count=len(docnos))
             owners = np.fromiter((rank_of[ids[d]] for d in docnos[live].tolist()), dtype=np.int64, count=int(live.sum()))
             a, b, n, s = bucket_pair_counts(keys[live], owners, max_bucket)
+            oversize = oversize_of_rows(keys[live], owners, max_bucket)
             key_counts = np.zeros(len(names), dtype=np.int64)
             if s.any():  # star evidence is admitted on the documents' key counts
                 docno_of = {i: d for d, i in ids.items()}
@@ -957,8 +1016,8 @@ class Index:
                 ann += ann_pairs([r[1] for r in chunk], nids, nsims, ANN_THRESHOLD)
         unique = merge_counts(names, a, b, n, ann, min_hits, min_ann, star=s, key_counts=key_counts, min_share=min_share)
         if not verify:
-            return unique
-        return verify_pairs(unique, self._signature_lookup(), min_similarity=min_similarity, min_ann=min_ann)
+            return unique, oversize
+        return verify_pairs(unique, self._signature_lookup(), min_similarity=min_similarity, min_ann=min_ann), oversize
 
     def aligned_chunks(
         self,
@@ -972,17 +1031,19 @@ class Index:
         ``(verified pairs, matches with a passage)``.  With ``workers`` > 1 the chunks run in that many
         processes, each with its own read-only handle on this file (and the index's own embedder); the
         answer is the same as with one.  The processes are spawned, so a script that asks for several
-        must guard its entry point with ``if __name__ == "__main__":``."""
+        must guard its entry point with ``if __name__ == "__main__":``.  Boilerplate passages (text held by
+        more than ``MAX_BUCKET`` documents that is a small part of both, :func:`unspun.scan.boilerplate_passages`)
+        are dropped from the matches."""
         if workers < 1:
             raise ConfigError(f"workers must be at least 1, not {workers}")
-        pairs = self.candidate_pairs(verify=False)
+        pairs, oversize = self._candidates(verify=False)
         if workers > 1:  # at least four chunks per process, so a small scan is still shared out
             chunk_size = max(1, min(chunk_size, -(-len(pairs) // (4 * workers))))
         chunks = [pairs[i : i + chunk_size] for i in range(0, len(pairs), chunk_size)]
         if progress:
             progress(f"{len(pairs)} candidate pairs to verify and align" + (f" on {workers} processes" if workers > 1 else ""))
         if workers == 1 or len(chunks) <= 1:
-            results: Iterable[tuple[list, list[Match]]] = (_verify_and_align(self, c, judge) for c in chunks)
+            results: Iterable[tuple[list, list[Match]]] = (_verify_and_align(self, c, judge, oversize) for c in chunks)
             yield from _report_chunks(results, len(pairs), chunk_size, progress)
             return
         import multiprocessing
@@ -991,7 +1052,8 @@ class Index:
         spawn = multiprocessing.get_context("spawn")  # fork could deadlock on this process's thread pools
         embedder = "auto" if self._embedder is not None else None
         with ProcessPoolExecutor(
-            min(workers, len(chunks)), mp_context=spawn, initializer=_open_reader, initargs=(str(self.path), embedder)
+            min(workers, len(chunks)), mp_context=spawn, initializer=_open_reader,
+            initargs=(str(self.path), embedder, oversize),
         ) as pool:
             results = pool.map(_verify_and_align_in_worker, chunks, [judge] * len(chunks))
             yield from _report_chunks(results, len(pairs), chunk_size, progress)
@@ -1192,18 +1254,22 @@ def _is_registered(name: str) -> bool:
 _READER: dict[str, Index] = {}  # the read-only handle of a worker process (set by _open_reader)
 
 
-def _open_reader(path: str, embedder: Any) -> None:
+def _open_reader(path: str, embedder: Any, oversize: np.ndarray) -> None:
     _READER["index"] = Index(path, readonly=True, embedder=embedder)
+    _READER["oversize"] = oversize
 
 
-def _verify_and_align(index: Index, pairs: list, judge: bool) -> tuple[list, list[Match]]:
-    """One chunk of candidate pairs: verified on window signatures, then aligned (and judged)."""
-    verified = verify_pairs(pairs, index._signature_lookup(size=512))
-    return verified, align_pairs(verified, index.get, embedder=index._embedder, judge=judge)
+def _verify_and_align(index: Index, pairs: list, judge: bool, oversize: np.ndarray) -> tuple[list, list[Match]]:
+    """One chunk of candidate pairs: verified on window signatures, then aligned (and judged), boilerplate
+    passages (on the ``oversize`` band keys) dropped."""
+    lookup = index._signature_lookup(size=512)
+    verified = verify_pairs(pairs, lookup)
+    boilerplate = Boilerplate(oversize, lookup, index.params)
+    return verified, align_pairs(verified, index.get, embedder=index._embedder, judge=judge, boilerplate=boilerplate)
 
 
 def _verify_and_align_in_worker(pairs: list, judge: bool) -> tuple[list, list[Match]]:
-    return _verify_and_align(_READER["index"], pairs, judge)
+    return _verify_and_align(_READER["index"], pairs, judge, _READER["oversize"])
 
 
 def _report_chunks(

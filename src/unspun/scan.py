@@ -453,15 +453,147 @@ def verify_pairs(
     return out
 
 
+# --------------------------------------------------------------------------- boilerplate
+
+
+def oversize_keys(groups: Iterable[tuple[int, Sequence[str]]], max_bucket: int = MAX_BUCKET) -> np.ndarray:
+    """The band keys of the buckets holding more than ``max_bucket`` documents, sorted int64: the text of
+    their windows is held by that many documents (boilerplate, or a widely syndicated story)."""
+    return np.asarray(sorted(k for k, ids in groups if len(set(ids)) > max_bucket), dtype=np.int64)
+
+
+def oversize_of_rows(keys: np.ndarray, owners: np.ndarray, max_bucket: int = MAX_BUCKET) -> np.ndarray:
+    """:func:`oversize_keys` from ``(band key, document)`` rows as two arrays (a row may repeat)."""
+    keys = np.asarray(keys, dtype=np.int64)
+    owners = np.asarray(owners, dtype=np.int64)
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((owners, keys))
+    k, o = keys[order], owners[order]
+    k = k[np.r_[True, (k[1:] != k[:-1]) | (o[1:] != o[:-1])]]  # one row per (bucket, document)
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    sizes = np.diff(np.r_[starts, len(k)])
+    return k[starts[sizes > max_bucket]]
+
+
+def held_windows(signatures: np.ndarray, oversize: np.ndarray, params: FingerprintParams = DEFAULT_PARAMS) -> np.ndarray:
+    """Per window (a row of ``signatures``): whether at least half of its band keys lie in ``oversize``
+    buckets, i.e. whether more than ``MAX_BUCKET`` documents hold that window's text."""
+    sig = np.asarray(signatures)
+    if sig.ndim != 2 or not len(sig) or not len(oversize):
+        return np.zeros(len(sig) if sig.ndim == 2 else 0, dtype=bool)
+    keys = band_keys(sig, params)
+    return 2 * np.isin(keys, oversize).sum(axis=1) >= keys.shape[1]
+
+
+def _held_share(text: str, spans: Sequence[Any], held: np.ndarray, params: FingerprintParams) -> list[float]:
+    """For each character span of ``text``: the share of its fingerprinted words (content words) that lie
+    in a held window (``held``, one flag per window of ``text``, as :func:`unspun.fingerprint.fingerprint`
+    cuts it)."""
+    from .fingerprint import window_bounds
+    from .text import STOPWORDS, words
+
+    w = words(text)
+    pos = [s for s, n in zip(w.starts, w.norms) if not (params.content_words and n in STOPWORDS)]
+    n_sh = len(pos) - params.shingle + 1 if len(pos) >= params.shingle else min(1, len(pos))
+    bounds = window_bounds(n_sh, params.window, params.step)
+    if len(bounds) != len(held):  # not the windows of this text: say nothing
+        return [0.0] * len(spans)
+    flag = np.zeros(len(pos), dtype=bool)
+    for (s, e), h in zip(bounds, held.tolist()):
+        if h:  # shingles s..e-1 cover words s..e-1+shingle-1
+            flag[s : min(len(pos), e - 1 + params.shingle)] = True
+    starts = np.asarray(pos, dtype=np.int64)
+    out = []
+    for sp in spans:
+        lo, hi = np.searchsorted(starts, sp.start, "left"), np.searchsorted(starts, sp.end, "left")
+        out.append(float(flag[lo:hi].mean()) if hi > lo else 0.0)
+    return out
+
+
+def boilerplate_passages(
+    a: str,
+    b: str,
+    passages: Sequence[Any],
+    sigs_a: np.ndarray,
+    sigs_b: np.ndarray,
+    oversize: np.ndarray,
+    *,
+    params: FingerprintParams = DEFAULT_PARAMS,
+    min_share: float = STAR_MIN_SHARE,
+) -> list[bool]:
+    """Which of the aligned ``passages`` (``Passage``: spans ``.a`` into ``a``, ``.b`` into ``b``) are
+    boilerplate, and do not link the two texts.  The reference rule:
+
+    * a passage is *widely held* when at least half of its content words, on side a or on side b, lie in
+      windows (``sigs_a``/``sigs_b``: the texts' window signatures) with at least half of their band keys in
+      ``oversize`` buckets (:func:`held_windows`): its text is held by more than ``MAX_BUCKET`` documents;
+    * the widely held passages are boilerplate when together they cover less than ``min_share`` of each
+      text (:data:`STAR_MIN_SHARE`, the rule that admits star evidence): a footer is a small part of the
+      articles that carry it; a syndicated story, held as widely, is most of each copy and still links."""
+    if not passages or not len(oversize):
+        return [False] * len(passages)
+    ha, hb = held_windows(sigs_a, oversize, params), held_windows(sigs_b, oversize, params)
+    if not ha.any() and not hb.any():
+        return [False] * len(passages)
+    share_a = _held_share(a, [p.a for p in passages], ha, params) if ha.any() else [0.0] * len(passages)
+    share_b = _held_share(b, [p.b for p in passages], hb, params) if hb.any() else [0.0] * len(passages)
+    held = [x >= 0.5 or y >= 0.5 for x, y in zip(share_a, share_b)]
+    if not any(held):
+        return held
+    from .api import coverage
+
+    cov_a = coverage([p.a for p, h in zip(passages, held) if h], len(a))
+    cov_b = coverage([p.b for p, h in zip(passages, held) if h], len(b))
+    if cov_a >= min_share or cov_b >= min_share:
+        return [False] * len(passages)
+    return held
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    """What :func:`boilerplate_passages` needs beyond the pair: the ``oversize`` band keys of the corpus and
+    ``signatures(id)`` (a document's window signatures; None: fingerprint its text again)."""
+
+    oversize: np.ndarray
+    signatures: Callable[[str], np.ndarray | None] | None = None
+    params: FingerprintParams = DEFAULT_PARAMS
+    min_share: float = STAR_MIN_SHARE
+
+    def _sigs(self, d: Document) -> np.ndarray:
+        s = self.signatures(d.id) if self.signatures is not None else None
+        return s if s is not None else fingerprint_batch([d], self.params)[0].signatures
+
+    def drop(self, a: Document, b: Document, passages: Sequence[Any]) -> list[Any]:
+        """``passages`` without the boilerplate ones."""
+        if not passages or not len(self.oversize):
+            return list(passages)
+        flags = boilerplate_passages(a.text, b.text, passages, self._sigs(a), self._sigs(b), self.oversize,
+                                     params=self.params, min_share=self.min_share)
+        return [p for p, f in zip(passages, flags) if not f]
+
+
 # --------------------------------------------------------------------------- align and cluster
 
 
-def align_one(a: Document, b: Document, *, embedder: Any = None, judge: bool = True) -> Match:
-    """Align one pair and judge it, as :func:`unspun.api.compare` does."""
+def align_one(a: Document, b: Document, *, embedder: Any = None, judge: bool = True,
+              boilerplate: Boilerplate | None = None) -> Match:
+    """Align one pair and judge it, as :func:`unspun.api.compare` does; with ``boilerplate``, its
+    boilerplate passages are dropped first (:func:`boilerplate_passages`)."""
     from .align import align
+
+    return finish_match(a, b, align(a.text, b.text, embedder=embedder), judge=judge, boilerplate=boilerplate)
+
+
+def finish_match(a: Document, b: Document, passages: Sequence[Any], *, judge: bool = True,
+                 boilerplate: Boilerplate | None = None) -> Match:
+    """The Match of aligned ``passages``: boilerplate passages dropped (with ``boilerplate``), coverage
+    counted, and judged (when ``judge`` and a passage is left)."""
     from .api import build_match, judge_match
 
-    m = build_match(a, b, align(a.text, b.text, embedder=embedder))
+    if boilerplate is not None:
+        passages = boilerplate.drop(a, b, passages)
+    m = build_match(a, b, list(passages))
     if judge and m.passages:
         m = judge_match(m)
     return m
@@ -473,15 +605,17 @@ def align_pairs(
     *,
     embedder: Any = None,
     judge: bool = True,
+    boilerplate: Boilerplate | None = None,
 ) -> list[Match]:
-    """Align every pair (documents looked up with ``fetch``); pairs without a reused passage, or with a
-    document ``fetch`` no longer finds, are dropped.  Matches come back in the order of ``pairs``."""
+    """Align every pair (documents looked up with ``fetch``); pairs without a reused passage (boilerplate
+    passages dropped, when ``boilerplate`` is given), or with a document ``fetch`` no longer finds, are
+    dropped.  Matches come back in the order of ``pairs``."""
     out: list[Match] = []
     for a_id, b_id, *_evidence in pairs:
         a, b = fetch(a_id), fetch(b_id)
         if a is None or b is None:
             continue
-        m = align_one(a, b, embedder=embedder, judge=judge)
+        m = align_one(a, b, embedder=embedder, judge=judge, boilerplate=boilerplate)
         if m.passages:
             out.append(m)
     return out
