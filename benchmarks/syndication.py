@@ -12,7 +12,11 @@ smaller document's distinct band keys) of every star pair (i) in the corpus abov
 articles (``examples/corpus/pan-0*-source``) given one identical 3-sentence footer, and (iii) with
 ``--pan``, in PAN 2013 (src + susp, ~5,000 documents; a minute or two).
 
-    .venv/bin/python benchmarks/syndication.py [--shares] [--pan] [--no-auto]
+With ``--footer``, also scans 80 unrelated articles (``examples/corpus/pan-0*-source``) that end with one
+identical footer (3 sentences, 24 content words; then one of 8 sentences, 57): the pairs linked and the largest cluster with the
+aligned passages all kept (as before boilerplate passages were dropped) and with ``Index.scan``.
+
+    .venv/bin/python benchmarks/syndication.py [--shares] [--pan] [--no-auto] [--footer]
 """
 from __future__ import annotations
 
@@ -51,9 +55,9 @@ def syndicated_corpus() -> tuple[list[Document], str]:
     return background + copies, seed
 
 
-def footer_corpus(n: int = 80) -> list[Document]:
+def footer_corpus(n: int = 80, footer: str = FOOTER) -> list[Document]:
     files = sorted(CORPUS.glob("pan-0*-source-*.txt"))[:n]
-    return [Document(p.name, p.read_text(encoding="utf-8").rstrip() + "\n\n" + FOOTER) for p in files]
+    return [Document(p.name, p.read_text(encoding="utf-8").rstrip() + "\n\n" + footer) for p in files]
 
 
 def run(embedder: str | None) -> str:
@@ -75,6 +79,36 @@ def run(embedder: str | None) -> str:
     return (f"embedder {embedder or 'none'}: candidate pairs {len(pairs)}, copies in the largest cluster with copies "
             f"{linked} of {COPIES} ({len(wire)} clusters hold copies), check(k=10) copies {hits} of {len(found)} answers; "
             f"candidates + scan {scan_s:.1f} s, check {check_s * 1000:.0f} ms")
+
+
+LONG_FOOTER = FOOTER + (" Subscribers may share a link to this page but not its text. Photographs and graphics"
+                        " remain the property of their creators and agencies. The views of contributors are their"
+                        " own and do not represent the exchange or its member newspapers. Letters to the editor are"
+                        " welcome and may be edited for length, clarity and accuracy before publication in print or"
+                        " online editions. Advertising enquiries should be directed to the commercial department.")
+
+
+def footer_run(footer: str = FOOTER, label: str = "footer") -> str:
+    """80 unrelated articles ending with one ``footer``: candidate pairs, and the pairs linked and the
+    largest cluster with boilerplate passages kept (aligned as before the rule) and dropped (``Index.scan``)."""
+    docs = footer_corpus(footer=footer)
+    by_id = {d.id: d for d in docs}
+    with tempfile.TemporaryDirectory() as tmp:
+        with Index(Path(tmp) / "f.unspun", embedder=None) as ix:
+            ix.add(docs)
+            t = time.perf_counter()
+            pairs = ix.candidate_pairs()
+            kept = S.link_clusters(S.align_pairs(pairs, by_id.get, judge=False))  # no boilerplate rule
+            t_kept = time.perf_counter() - t
+            t = time.perf_counter()
+            dropped = list(ix.scan(judge=False))
+            t_dropped = time.perf_counter() - t
+    n_words = len(footer.split())
+    def linked(cs: list) -> str:
+        return f"{sum(len(c.matches) for c in cs)} linked pairs, largest cluster {max((len(c.documents) for c in cs), default=0)}"
+    rule = "boilerplate dropped" if hasattr(S, "boilerplate_passages") else "this checkout's Index.scan"
+    return (f"80 unrelated articles + one {label} ({n_words} words): candidate pairs {len(pairs)}; passages kept: "
+            f"{linked(kept)} ({t_kept:.1f} s); {rule}: {linked(dropped)} ({t_dropped:.1f} s)")
 
 
 def star_shares(docs: list[Document]) -> tuple[np.ndarray, int]:
@@ -126,6 +160,9 @@ def main(argv: list[str]) -> int:
           f"STAR_MIN_SHARE {getattr(S, 'STAR_MIN_SHARE', '-')}, MIN_HITS {MIN_HITS}")
     for emb in (None,) if "--no-auto" in argv else (None, "auto"):
         print(run(emb), flush=True)
+    if "--footer" in argv:
+        print(footer_run(), flush=True)
+        print(footer_run(LONG_FOOTER, "long footer"), flush=True)
     if "--shares" in argv:
         docs, _ = syndicated_corpus()
         print(describe("syndicated corpus", *star_shares(docs)))
