@@ -1,6 +1,8 @@
 """The aligner: offsets always inside the texts, exact recovery of inserted passages, silence on unrelated texts."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import random
 
 import pytest
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 
 from conftest import PAN
 from unspun import Document, Passage, Span, compare
-from unspun.align import align
+from unspun.align import AlignParams, align
 from unspun.text import sentences
 
 
@@ -61,6 +63,43 @@ def test_verbatim_insert_found_exactly(pools, data):
     assert (p.b.start, p.b.end) == (where_b, where_b + len(passage))
     assert (p.a.start, p.a.end) == (where_a, where_a + len(passage))
     assert host[p.b.start : p.b.end] == source[p.a.start : p.a.end]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_lone_short_passage_found_only_when_nothing_longer_is_shared(pools, data):
+    """One sentence of 100-149 characters reused on its own is a passage; beside a longer reused passage it is not
+    reported (short fragments next to the real reuse cost precision)."""
+    source_sents, host_sents, _ = pools
+    short = [i for i, x in enumerate(source_sents) if 100 <= len(x) < 150]
+    assert short, "the fixture's source text has no sentence of 100-149 characters"
+    i = data.draw(st.sampled_from(short), label="short sentence")
+    cut = data.draw(st.integers(1, len(host_sents) - 1), label="insert point")
+    source = " ".join(source_sents)
+    host = " ".join(host_sents[:cut]) + " " + source_sents[i] + " " + " ".join(host_sents[cut:])
+    found = align(source, host)
+    assert len(found) == 1
+    p = found[0]
+    assert host[p.b.start : p.b.end] == source[p.a.start : p.a.end] == source_sents[i]
+    assert align(source, host, params=AlignParams(lone_min_chars=150)) == []  # the rule off: too short
+    # a longer reused passage elsewhere in the host: only that one is reported
+    far = [k for k in range(len(source_sents) - 4) if abs(k - i) > 6 and all(len(x) >= 60 for x in source_sents[k : k + 4])]
+    if not far:
+        return
+    k = data.draw(st.sampled_from(far), label="long passage start")
+    long = " ".join(source_sents[k : k + 4])
+    host2 = long + " " + " ".join(host_sents[:cut]) + " " + source_sents[i] + " " + " ".join(host_sents[cut:])
+    found = align(source, host2)
+    assert [host2[p.b.start : p.b.end] for p in found] == [long]
+
+
+def test_summary_must_resemble_the_whole_text():
+    """Whole-text "summaries" whose seeds are a few same-topic sentences are dropped: the summary as a whole must
+    reach a tf-idf cosine of summary_min_cosine with the text it summarises (a PAN no-plagiarism pair)."""
+    src, susp, truth = _pan_pair("suspicious-document00598-source-document02398")
+    assert truth == []
+    assert [p.kind for p in align(src, susp, params=AlignParams(summary_min_cosine=0.0))] == ["summary"]
+    assert align(src, susp) == []
 
 
 def test_unrelated_texts_give_no_passages(pools):
@@ -159,10 +198,10 @@ def _pan_pair(stem: str) -> tuple[str, str, list[tuple[int, int, int, int]]]:
 
 def test_copied_region_is_not_a_whole_text_summary():
     """A passage copied from one region (its words sit together there) is reported as a copy, not as a summary of everything."""
-    from unspun.align import AlignParams
-
     src, susp, truth = _pan_pair("suspicious-document00842-source-document02580")
-    assert any(p.kind == "summary" for p in align(src, susp, params=AlignParams(summary_local=1.01)))  # without the rule
+    without_cosine = AlignParams(summary_min_cosine=0.0)  # the region rule alone, without the whole-text cosine
+    assert any(p.kind == "summary" for p in align(src, susp, params=replace(without_cosine, summary_local=1.01)))
+    assert all(p.kind != "summary" for p in align(src, susp, params=without_cosine))
     ps = align(src, susp)
     assert [p.kind for p in ps] != [] and all(p.kind != "summary" for p in ps)
     (s0, s1, t0, t1), = truth

@@ -59,6 +59,7 @@ class AlignParams:
     summary_step: float = 3.0  # median long-side sentences between counterparts of successive summary sentences
     summary_local: float = 0.87  # no summary when this share of its words found on the long side lie in one window ...
     summary_window: float = 1.5  # ... this many times the summary's length (reuse of one region, not of the whole text)
+    summary_min_cosine: float = 0.3  # tf-idf cosine a summary as a whole must reach with the whole text it summarises
     single_seed_min: float = 0.5  # a passage of one seed sentence pair needs at least this score
     validate_cosine: float = 0.34  # tf-idf cosine two sides of a passage must reach as a whole
     min_chars: int = 150  # shorter passages are dropped (on the shorter side) ...
@@ -551,7 +552,15 @@ def _concentration(short_side: _Side, short: Span, long_side: _Side, window: flo
     return best / total
 
 
-def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, p: AlignParams) -> list[tuple[int, Passage]]:
+def _whole_cosine(w_short, w_long, lo: int, hi: int) -> float:
+    """tf-idf cosine of sentences lo..hi of one side (a summary) with every sentence of the other (the text it summarises)."""
+    vs = np.asarray(w_short[lo : hi + 1].sum(axis=0)).ravel()
+    vl = np.asarray(w_long.sum(axis=0)).ravel()
+    norm = float(np.linalg.norm(vs) * np.linalg.norm(vl))
+    return float(vs @ vl) / norm if norm else 0.0
+
+
+def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, wa, wb, p: AlignParams) -> list[tuple[int, Passage]]:
     """Find short passages that summarise a whole text.
 
     Seeds are grouped along one side only (the summary is compact there); when
@@ -560,7 +569,7 @@ def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, p: AlignParams)
     whole other text.  Returns (side summarised: 0 = a, 1 = b, passage).
     """
     out: list[tuple[int, Passage]] = []
-    for short_axis, long_side, short_side in ((1, A, B), (0, B, A)):
+    for short_axis, long_side, short_side, w_long, w_short in ((1, A, B, wa, wb), (0, B, A, wb, wa)):
         whole = Span(long_side.sents[0].start, long_side.sents[-1].end)
         for run in _cluster_1d(seeds, short_axis, p.summary_gap):
             if len({s[1 - short_axis] for s in run}) < p.summary_min_seeds:
@@ -577,6 +586,7 @@ def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, p: AlignParams)
                 or not p.summary_ratio * len(short) <= len(whole) <= p.summary_max_ratio * len(short)
                 or len(short) < p.min_chars
                 or _concentration(short_side, short, long_side, p.summary_window * len(short)) >= p.summary_local
+                or _whole_cosine(w_short, w_long, min(s[short_axis] for s in run), max(s[short_axis] for s in run)) < p.summary_min_cosine
             ):
                 continue
             pa, pb = (whole, short) if short_axis == 1 else (short, whole)
@@ -752,7 +762,7 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
     seed_list = sorted(seeds)
     groups = _extend(seed_list, wa, wb, p.max_gap, p)
 
-    summaries = _summaries(seed_list, A, B, p) if p.summary_gap > 0 else []
+    summaries = _summaries(seed_list, A, B, wa, wb, p) if p.summary_gap > 0 else []
 
     groups = [_trim_weak_ends(g, seeds, p.trim_ratio) for g in groups]
     if p.split_inserted:
