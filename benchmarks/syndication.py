@@ -14,7 +14,8 @@ articles (``examples/corpus/pan-0*-source``) given one identical 3-sentence foot
 
 With ``--footer``, also scans 80 unrelated articles (``examples/corpus/pan-0*-source``) that end with one
 identical footer (3 sentences, 24 content words; then one of 8 sentences, 57): the pairs linked and the largest cluster with the
-aligned passages all kept (as before boilerplate passages were dropped) and with ``Index.scan``.
+aligned passages all kept (as before boilerplate passages were dropped) and with ``Index.scan``; with
+``--footer --pan`` also how many PAN 2013 windows the rule could touch (held by more than 50 documents).
 
     .venv/bin/python benchmarks/syndication.py [--shares] [--pan] [--no-auto] [--footer]
 """
@@ -98,17 +99,25 @@ def footer_run(footer: str = FOOTER, label: str = "footer") -> str:
             ix.add(docs)
             t = time.perf_counter()
             pairs = ix.candidate_pairs()
-            kept = S.link_clusters(S.align_pairs(pairs, by_id.get, judge=False))  # no boilerplate rule
+            matches = S.align_pairs(pairs, by_id.get, judge=False)  # no boilerplate rule
+            kept = S.link_clusters(matches)
             t_kept = time.perf_counter() - t
             t = time.perf_counter()
             dropped = list(ix.scan(judge=False))
             t_dropped = time.perf_counter() - t
+            rule = ""
+            if hasattr(S, "boilerplate_passages"):  # the rule's own cost on the aligned passages
+                bp = S.Boilerplate(ix._candidates(verify=False)[1], ix.signatures)
+                t = time.perf_counter()
+                for m in matches:
+                    bp.drop(m.a, m.b, m.passages)
+                rule = f"; the rule on {len(matches)} aligned pairs: {(time.perf_counter() - t) / max(1, len(matches)) * 1000:.2f} ms each"
     n_words = len(footer.split())
     def linked(cs: list) -> str:
         return f"{sum(len(c.matches) for c in cs)} linked pairs, largest cluster {max((len(c.documents) for c in cs), default=0)}"
-    rule = "boilerplate dropped" if hasattr(S, "boilerplate_passages") else "this checkout's Index.scan"
+    which = "boilerplate dropped" if hasattr(S, "boilerplate_passages") else "this checkout's Index.scan"
     return (f"80 unrelated articles + one {label} ({n_words} words): candidate pairs {len(pairs)}; passages kept: "
-            f"{linked(kept)} ({t_kept:.1f} s); {rule}: {linked(dropped)} ({t_dropped:.1f} s)")
+            f"{linked(kept)} ({t_kept:.1f} s); {which}: {linked(dropped)} ({t_dropped:.1f} s){rule}")
 
 
 def star_shares(docs: list[Document]) -> tuple[np.ndarray, int]:
@@ -148,6 +157,19 @@ def describe(name: str, share: np.ndarray, n_star_rows: int) -> str:
             + ", ".join(f"{t}: {c}" for t, c in admitted.items()))
 
 
+def held_summary(name: str, docs: list[Document]) -> str:
+    """How much of a corpus the boilerplate rule can touch: its oversize bucket keys and the windows with at
+    least half their band keys in them (a passage is boilerplate only where such windows hold it)."""
+    t = time.perf_counter()
+    records = fingerprint_batch(docs)
+    rank = {r.id: i for i, r in enumerate(records)}
+    rows = band_rows(records)
+    over = S.oversize_of_rows(np.array([k for k, _ in rows], dtype=np.int64), np.array([rank[d] for _, d in rows], dtype=np.int64))
+    held = [int(S.held_windows(r.signatures, over).sum()) for r in records]
+    return (f"{name}: {len(records)} documents, {sum(len(r.signatures) for r in records)} windows, oversize keys {len(over)}, "
+            f"held windows {sum(held)} in {sum(h > 0 for h in held)} documents ({time.perf_counter() - t:.0f} s)")
+
+
 def pan_documents() -> list[Document]:
     from unspun.evaluation.pan_scan import iter_pan_documents
 
@@ -163,6 +185,8 @@ def main(argv: list[str]) -> int:
     if "--footer" in argv:
         print(footer_run(), flush=True)
         print(footer_run(LONG_FOOTER, "long footer"), flush=True)
+        if "--pan" in argv:
+            print(held_summary("PAN 2013 src + susp", pan_documents()), flush=True)
     if "--shares" in argv:
         docs, _ = syndicated_corpus()
         print(describe("syndicated corpus", *star_shares(docs)))

@@ -236,3 +236,30 @@ def test_executor_scan_does_not_link_articles_through_a_shared_footer(footer_dir
              for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
     _check_footer_scan([{"pairs": pairs}], _texts(d), first, copied_len)
     assert [sorted(Path(x).name for x in c["documents"]) for c in clusters] == [sorted(("copier.txt", first))]
+
+
+def test_boilerplate_filter_agrees_with_the_reference_rule(footer_dir):
+    """:class:`unspun.scan.Boilerplate` (held words kept per document) drops exactly the passages that
+    :func:`unspun.scan.boilerplate_passages` flags: the footer between two articles, and nothing of a pair
+    whose held passages are most of the text (a syndicated copy)."""
+    from unspun.align import align
+    from unspun.scan import Boilerplate, boilerplate_passages, oversize_keys
+
+    texts = _texts(footer_dir[0])
+    docs = {n: Document(n, t) for n, t in texts.items()}
+    records = {r.id: r for r in fingerprint_batch(list(docs.values()))}
+    oversize = oversize_keys(group_rows(band_rows(records.values())))
+    names = sorted(n for n in texts if n != "copier.txt")
+    pairs = [(names[0], names[i]) for i in (1, 2, 3)] + [("copier.txt", footer_dir[1])]
+    whole = Document("footer-alone", FOOTER)  # the footer is all of it: held, but not a small part
+    bp = Boilerplate(oversize, lambda i: records[i].signatures if i in records else None)
+    seen = []
+    for a, b in [(docs[x], docs[y]) for x, y in pairs] + [(docs[names[0]], whole)]:
+        passages = align(a.text, b.text)
+        sb = records[b.id].signatures if b.id in records else fingerprint_batch([b])[0].signatures
+        flags = boilerplate_passages(a.text, b.text, passages, records[a.id].signatures, sb, oversize)
+        assert bp.drop(a, b, passages) == [p for p, f in zip(passages, flags) if not f]
+        seen.append((len(passages), sum(flags)))
+    assert seen[:3] == [(1, 1)] * 3  # three article pairs: the footer alone, dropped
+    assert seen[3][1] <= 1 and seen[3][0] > seen[3][1]  # the copier keeps what it copied
+    assert seen[4] == (1, 0)  # the footer as a whole text is not boilerplate of itself

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -486,24 +486,38 @@ def held_windows(signatures: np.ndarray, oversize: np.ndarray, params: Fingerpri
     return 2 * np.isin(keys, oversize).sum(axis=1) >= keys.shape[1]
 
 
-def _held_share(text: str, spans: Sequence[Any], held: np.ndarray, params: FingerprintParams) -> list[float]:
-    """For each character span of ``text``: the share of its fingerprinted words (content words) that lie
-    in a held window (``held``, one flag per window of ``text``, as :func:`unspun.fingerprint.fingerprint`
-    cuts it)."""
+HeldWords = tuple[np.ndarray, np.ndarray]  # (start offsets of a text's fingerprinted words, held flags)
+
+
+def held_words(text: str, signatures: np.ndarray, oversize: np.ndarray, params: FingerprintParams = DEFAULT_PARAMS) -> HeldWords:
+    """The fingerprinted words of ``text`` (content words, as :func:`unspun.fingerprint.fingerprint` takes
+    them): their start offsets, and whether each lies in a window of ``text`` (``signatures``, its window
+    signatures) held by more than ``MAX_BUCKET`` documents (:func:`held_windows`).  No word is held when
+    the signatures are not those of this text, or no window is held."""
     from .fingerprint import window_bounds
     from .text import STOPWORDS, words
 
+    held = held_windows(signatures, oversize, params)
+    if not held.any():
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
     w = words(text)
     pos = [s for s, n in zip(w.starts, w.norms) if not (params.content_words and n in STOPWORDS)]
     n_sh = len(pos) - params.shingle + 1 if len(pos) >= params.shingle else min(1, len(pos))
     bounds = window_bounds(n_sh, params.window, params.step)
-    if len(bounds) != len(held):  # not the windows of this text: say nothing
-        return [0.0] * len(spans)
     flag = np.zeros(len(pos), dtype=bool)
+    if len(bounds) != len(held):  # not the windows of this text: say nothing
+        return np.asarray(pos, dtype=np.int64), flag
     for (s, e), h in zip(bounds, held.tolist()):
         if h:  # shingles s..e-1 cover words s..e-1+shingle-1
             flag[s : min(len(pos), e - 1 + params.shingle)] = True
-    starts = np.asarray(pos, dtype=np.int64)
+    return np.asarray(pos, dtype=np.int64), flag
+
+
+def _held_share(spans: Sequence[Any], held: HeldWords) -> list[float]:
+    """For each character span: the share of its fingerprinted words that are held (:func:`held_words`)."""
+    starts, flag = held
+    if not flag.any():
+        return [0.0] * len(spans)
     out = []
     for sp in spans:
         lo, hi = np.searchsorted(starts, sp.start, "left"), np.searchsorted(starts, sp.end, "left")
@@ -533,18 +547,23 @@ def boilerplate_passages(
       articles that carry it; a syndicated story, held as widely, is most of each copy and still links."""
     if not passages or not len(oversize):
         return [False] * len(passages)
-    ha, hb = held_windows(sigs_a, oversize, params), held_windows(sigs_b, oversize, params)
-    if not ha.any() and not hb.any():
+    return _boilerplate_flags(len(a), len(b), passages, held_words(a, sigs_a, oversize, params),
+                              held_words(b, sigs_b, oversize, params), min_share)
+
+
+def _boilerplate_flags(len_a: int, len_b: int, passages: Sequence[Any], held_a: HeldWords, held_b: HeldWords,
+                       min_share: float) -> list[bool]:
+    """:func:`boilerplate_passages` from the texts' :func:`held_words`."""
+    if not held_a[1].any() and not held_b[1].any():
         return [False] * len(passages)
-    share_a = _held_share(a, [p.a for p in passages], ha, params) if ha.any() else [0.0] * len(passages)
-    share_b = _held_share(b, [p.b for p in passages], hb, params) if hb.any() else [0.0] * len(passages)
+    share_a, share_b = _held_share([p.a for p in passages], held_a), _held_share([p.b for p in passages], held_b)
     held = [x >= 0.5 or y >= 0.5 for x, y in zip(share_a, share_b)]
     if not any(held):
         return held
     from .api import coverage
 
-    cov_a = coverage([p.a for p, h in zip(passages, held) if h], len(a))
-    cov_b = coverage([p.b for p, h in zip(passages, held) if h], len(b))
+    cov_a = coverage([p.a for p, h in zip(passages, held) if h], len_a)
+    cov_b = coverage([p.b for p, h in zip(passages, held) if h], len_b)
     if cov_a >= min_share or cov_b >= min_share:
         return [False] * len(passages)
     return held
@@ -553,23 +572,33 @@ def boilerplate_passages(
 @dataclass(frozen=True)
 class Boilerplate:
     """What :func:`boilerplate_passages` needs beyond the pair: the ``oversize`` band keys of the corpus and
-    ``signatures(id)`` (a document's window signatures; None: fingerprint its text again)."""
+    ``signatures(id)`` (a document's window signatures; None: fingerprint its text again).  It keeps the
+    :func:`held_words` of the last documents it saw (candidate pairs come sorted: one side repeats)."""
 
     oversize: np.ndarray
     signatures: Callable[[str], np.ndarray | None] | None = None
     params: FingerprintParams = DEFAULT_PARAMS
     min_share: float = STAR_MIN_SHARE
+    _seen: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def _sigs(self, d: Document) -> np.ndarray:
-        s = self.signatures(d.id) if self.signatures is not None else None
-        return s if s is not None else fingerprint_batch([d], self.params)[0].signatures
+    def _held(self, d: Document) -> HeldWords:
+        key = (d.id, d.text)
+        found = self._seen.get(key)
+        if found is None:
+            s = self.signatures(d.id) if self.signatures is not None else None
+            if s is None:
+                s = fingerprint_batch([d], self.params)[0].signatures
+            found = held_words(d.text, s, self.oversize, self.params)
+            if len(self._seen) >= 256:
+                self._seen.clear()
+            self._seen[key] = found
+        return found
 
     def drop(self, a: Document, b: Document, passages: Sequence[Any]) -> list[Any]:
-        """``passages`` without the boilerplate ones."""
+        """``passages`` without the boilerplate ones (:func:`boilerplate_passages`)."""
         if not passages or not len(self.oversize):
             return list(passages)
-        flags = boilerplate_passages(a.text, b.text, passages, self._sigs(a), self._sigs(b), self.oversize,
-                                     params=self.params, min_share=self.min_share)
+        flags = _boilerplate_flags(len(a.text), len(b.text), passages, self._held(a), self._held(b), self.min_share)
         return [p for p, f in zip(passages, flags) if not f]
 
 
