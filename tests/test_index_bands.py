@@ -11,23 +11,43 @@ import pytest
 
 from unspun.errors import StoreError
 from unspun.index import Index
-from unspun.scan import band_rows, candidate_pairs, dedupe_pairs, fingerprint_batch, group_rows, verify_pairs
+from unspun.scan import (
+    admit_star_pairs,
+    band_rows,
+    candidate_pairs,
+    dedupe_pairs,
+    fingerprint_batch,
+    group_rows,
+    query_bucket_pairs,
+    star_pairs,
+    verify_pairs,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from synth import make_corpus  # noqa: E402
 
 
+def _stages(recs):
+    """The band groups, the ordinary pairs and each document's distinct key count, by the pure stages."""
+    groups = list(group_rows(band_rows(recs)))
+    return groups, candidate_pairs(groups), {r.id: len(r.keys) for r in recs}
+
+
 def reference_pairs(docs):
-    """The candidate pairs of ``docs`` computed by the pure stages, without any index."""
+    """The candidate pairs of ``docs`` computed by the pure stages, without any index (star evidence of
+    buckets over MAX_BUCKET included, as the index counts it)."""
     recs = fingerprint_batch(docs)
     sigs = {r.id: r.signatures for r in recs}
-    return verify_pairs(dedupe_pairs(candidate_pairs(group_rows(band_rows(recs)))), sigs.get)
+    groups, ordinary, key_counts = _stages(recs)
+    admitted = admit_star_pairs(ordinary, star_pairs(groups), key_counts)
+    return verify_pairs(dedupe_pairs(ordinary + admitted), sigs.get)
 
 
 def reference_candidates(docs, query):
     recs = fingerprint_batch(list(docs) + [query])
     sigs = {r.id: r.signatures for r in recs}
-    pairs = verify_pairs(dedupe_pairs(candidate_pairs(group_rows(band_rows(recs)))), sigs.get)
+    groups, _ordinary, key_counts = _stages(recs)
+    pairs = verify_pairs(dedupe_pairs(query_bucket_pairs(query.id, groups, key_counts=key_counts)), sigs.get)
     out = [(b if a == query.id else a, n) for a, b, n, _ in pairs if query.id in (a, b)]
     return sorted(out, key=lambda x: (-x[1], x[0]))
 
