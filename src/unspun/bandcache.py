@@ -96,6 +96,12 @@ class BandArrays:
         order = np.argsort(keys, kind="stable")
         return BandArrays(keys[order], docnos[order], self.n_docs + other.n_docs)
 
+    def counts(self, keys: np.ndarray) -> np.ndarray:
+        """The number of entries of each of ``keys`` (sorted distinct int64), without reading them."""
+        if len(self.keys) == 0 or len(keys) == 0:
+            return np.zeros(len(keys), dtype=np.int64)
+        return (np.searchsorted(self.keys, keys, side="right") - np.searchsorted(self.keys, keys, side="left")).astype(np.int64)
+
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The ``(key, docno)`` entries whose key is one of ``keys`` (sorted distinct int64)."""
         if len(self.keys) == 0 or len(keys) == 0:

@@ -940,7 +940,13 @@ class Index:
         if own_tx:
             self._db.execute("BEGIN")
         try:
-            ks, ds = self._bucket_members(keys_all)
+            # entries per key, stale ones included (an upper bound, read without the entries): only the few
+            # keys that could be over the cap are looked up and counted exactly
+            view = self._band_view()
+            bound = view.delta.counts(keys_all) + 1  # + 1: the query, as if it were added
+            for seg in view.segments:
+                bound += seg.counts(keys_all)
+            ks, ds = self._bucket_members(keys_all[bound > max_bucket])
             row = self._db.execute("SELECT docno FROM documents WHERE id = ?", (query,)).fetchone()
         finally:
             if own_tx:
