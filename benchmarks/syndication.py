@@ -17,7 +17,9 @@ identical footer (3 sentences, 24 content words; then one of 8 sentences, 57): t
 aligned passages all kept (as before boilerplate passages were dropped) and with ``Index.scan``; with
 ``--footer --pan`` also how many PAN 2013 windows the rule could touch (held by more than 50 documents).
 
-    .venv/bin/python benchmarks/syndication.py [--shares] [--pan] [--no-auto] [--footer]
+    .venv/bin/python benchmarks/syndication.py [--shares] [--pan] [--no-auto] [--footer] [--footer-scale N]
+
+``--footer-scale N`` scans the first N PAN source texts as they are and with the long footer appended (700: ~7 min).
 """
 from __future__ import annotations
 
@@ -170,6 +172,23 @@ def held_summary(name: str, docs: list[Document]) -> str:
             f"held windows {sum(held)} in {sum(h > 0 for h in held)} documents ({time.perf_counter() - t:.0f} s)")
 
 
+def footer_scale_run(n: int) -> str:
+    """The first ``n`` PAN 2013 source texts scanned as they are and with ``LONG_FOOTER`` appended to each:
+    how many more pairs the long footer links as more documents share it (no vectors, no judge)."""
+    files = sorted((ROOT.parent / "shared" / "data" / "pan13-train" / "src").glob("*.txt"))[:n]
+    base = [Document(p.name, p.read_text(encoding="utf-8").rstrip()) for p in files]
+    out = []
+    for label, docs in (("as they are", base), ("+ long footer", [Document(d.id, d.text + "\n\n" + LONG_FOOTER) for d in base])):
+        with tempfile.TemporaryDirectory() as tmp:
+            with Index(Path(tmp) / "s.unspun", embedder=None) as ix:
+                ix.add(docs)
+                t = time.perf_counter()
+                clusters = list(ix.scan(judge=False))
+                out.append(f"{len(docs)} PAN source texts {label}: linked pairs {sum(len(c.matches) for c in clusters)}, "
+                           f"largest cluster {max((len(c.documents) for c in clusters), default=0)}; scan {time.perf_counter() - t:.0f} s")
+    return "\n".join(out)
+
+
 def pan_documents() -> list[Document]:
     from unspun.evaluation.pan_scan import iter_pan_documents
 
@@ -187,6 +206,8 @@ def main(argv: list[str]) -> int:
         print(footer_run(LONG_FOOTER, "long footer"), flush=True)
         if "--pan" in argv:
             print(held_summary("PAN 2013 src + susp", pan_documents()), flush=True)
+    if "--footer-scale" in argv:
+        print(footer_scale_run(int(argv[argv.index("--footer-scale") + 1])), flush=True)
     if "--shares" in argv:
         docs, _ = syndicated_corpus()
         print(describe("syndicated corpus", *star_shares(docs)))
