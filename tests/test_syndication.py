@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,13 +14,8 @@ from unspun.cli import main
 from unspun.index import Index
 from unspun.scan import MAX_BUCKET, admit_star_pairs, band_rows, candidate_pairs, fingerprint_batch, group_rows, star_pairs
 
-REPO = Path(__file__).resolve().parents[1]
-SEED = REPO.parent / "shared" / "seeds" / "000_39c885e149670517.txt"
-CORPUS = REPO / "examples" / "corpus"
-COPIES = 80
-FOOTER = ("This article is distributed by the Regional News Exchange under a shared licence agreement. "
-          "Reproduction in whole or in part without written permission of the publisher is prohibited. "
-          "Readers with corrections or complaints should write to the standards editor of the member paper.")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from syndication import CORPUS, COPIES, FOOTER, SEED  # noqa: E402  (the benchmark's corpus, shared)
 
 
 def _story() -> str:

@@ -554,10 +554,7 @@ def _concentration(short_side: _Side, short: Span, long_side: _Side, window: flo
 
 def _whole_cosine(w_short, w_long, lo: int, hi: int) -> float:
     """tf-idf cosine of sentences lo..hi of one side (a summary) with every sentence of the other (the text it summarises)."""
-    vs = np.asarray(w_short[lo : hi + 1].sum(axis=0)).ravel()
-    vl = np.asarray(w_long.sum(axis=0)).ravel()
-    norm = float(np.linalg.norm(vs) * np.linalg.norm(vl))
-    return float(vs @ vl) / norm if norm else 0.0
+    return float(_fragment_vec(w_short, lo, hi) @ _fragment_vec(w_long, 0, w_long.shape[0] - 1))
 
 
 def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, wa, wb, p: AlignParams) -> list[tuple[int, Passage]]:

@@ -874,10 +874,13 @@ class Index:
         from .api import as_document
 
         doc = as_document(doc, "query")
-        return self._candidates_of(doc, fingerprint_batch([doc], self.params)[0], limit)
+        rec = fingerprint_batch([doc], self.params)[0]
+        return self._candidates_of(doc, rec, limit, self._signature_lookup({doc.id: rec.signatures}, size=64))
 
-    def _candidates_of(self, doc: Document, rec: Any, limit: int) -> list[tuple[str, int]]:
-        """:meth:`candidates` of ``doc``, fingerprinted as ``rec`` (a :class:`unspun.scan.DocRecord`)."""
+    def _candidates_of(self, doc: Document, rec: Any, limit: int,
+                       lookup: Callable[[str], np.ndarray | None]) -> list[tuple[str, int]]:
+        """:meth:`candidates` of ``doc``, fingerprinted as ``rec`` (a :class:`unspun.scan.DocRecord`), with
+        ``lookup`` the window signatures (the query's included, :meth:`_signature_lookup`)."""
         ann: list[tuple[str, str, int, int]] = []
         if self._embedder is not None:
             spans = passages_for_vectors(doc.text)
@@ -887,7 +890,7 @@ class Index:
                 ann = ann_pairs([doc.id] * len(spans), nids, nsims, ANN_THRESHOLD)
         near = {x for p in ann for x in p[:2]}
         pairs = self._query_bucket_pairs(doc.id, np.asarray(rec.keys, dtype=np.int64), also=near) + ann
-        found = verify_pairs(dedupe_pairs(pairs), self._signature_lookup({doc.id: rec.signatures}, size=64))
+        found = verify_pairs(dedupe_pairs(pairs), lookup)
         scored = [(b if a == doc.id else a, n + v) for a, b, n, v in found]
         scored = [(i, n) for i, n in scored if i and i != doc.id]
         scored.sort(key=lambda x: (-x[1], x[0]))
@@ -908,14 +911,15 @@ class Index:
         doc = as_document(doc, "query")
         rec = fingerprint_batch([doc], self.params)[0]
         aligned: list[tuple[Document, list]] = []
-        for cand_id, _n in self._candidates_of(doc, rec, max_candidates):
+        lookup = self._signature_lookup({doc.id: rec.signatures}, size=max(64, max_candidates))
+        for cand_id, _n in self._candidates_of(doc, rec, max_candidates, lookup):
             stored = self.get(cand_id)
             if stored is None:
                 continue
             passages = align(stored.text, doc.text, embedder=self._embedder)
             if passages:
                 aligned.append((stored, passages))
-        boilerplate = self._query_boilerplate(doc.id, rec, [s.id for s, _p in aligned]) if aligned else None
+        boilerplate = self._query_boilerplate(doc.id, rec, [s.id for s, _p in aligned], lookup) if aligned else None
         matches: list[Match] = []
         for stored, passages in aligned:
             m = finish_match(stored, doc, passages, judge=judge, boilerplate=boilerplate)
@@ -924,12 +928,12 @@ class Index:
         matches.sort(key=lambda m: (-m.score, m.a.id))
         return matches[:k]
 
-    def _query_boilerplate(self, query: str, rec: Any, stored: Sequence[str], max_bucket: int = MAX_BUCKET) -> Boilerplate:
+    def _query_boilerplate(self, query: str, rec: Any, stored: Sequence[str], lookup: Callable[[str], np.ndarray | None],
+                           max_bucket: int = MAX_BUCKET) -> Boilerplate:
         """What :func:`unspun.scan.boilerplate_passages` needs to judge the passages a query (fingerprinted as
         ``rec``) shares with the ``stored`` documents: the band keys of the query and of those documents whose
         buckets, the query counted in as if it were added, hold more than ``max_bucket`` documents (one
-        bucket lookup for all of them)."""
-        lookup = self._signature_lookup({query: rec.signatures}, size=max(64, len(stored)))
+        bucket lookup for all of them); ``lookup`` gives window signatures (the query's included)."""
         keys = [np.asarray(rec.keys, dtype=np.int64)]
         for i in stored:
             sig = lookup(i)
