@@ -33,6 +33,7 @@ distributed = pytest.importorskip("distributed")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "examples" / "corpus"
+PIECES = REPO / "tests" / "data" / "pan13-pieces"  # PAN pieces, once part of the example corpus
 # small batches, so that the corpus is split over many prepare / align steps
 BATCH_BYTES = 96 * 1024
 
@@ -173,7 +174,7 @@ def test_dask_scan_survives_a_killed_worker(embedded, client, tmp_path):
 
 
 def test_local_process_pool_gives_the_in_process_answer(tmp_path):
-    files = [str(p) for p in sorted(CORPUS.glob("seed-*.txt"))] + [str(p) for p in sorted(CORPUS.glob("pan-02-*"))[:8]]
+    files = [str(p) for p in sorted(CORPUS.glob("seed-*.txt"))] + [str(p) for p in sorted(PIECES.glob("pan-02-*"))[:8]]
     one = scan_paths(files, LocalExecutor(), judge=False, out=str(tmp_path / "one"), batch_bytes=8000)
     with LocalExecutor(processes=2) as pool:
         two = scan_paths(files, pool, judge=False, out=str(tmp_path / "two"), batch_bytes=8000)
@@ -211,7 +212,7 @@ def _cli(*args, cwd=None, timeout=300):
 
 
 def test_cli_scan_with_dask_writes_parts_and_clusters(tmp_path):
-    files = [str(p) for p in sorted(CORPUS.glob("seed-*.txt"))] + [str(CORPUS / "pan-02-*")]
+    files = [str(p) for p in sorted(CORPUS.glob("seed-*.txt"))] + [str(PIECES / "pan-02-*")]
     out = tmp_path / "out"
     r = _cli("scan", "--executor", "dask", "--workers", "2", "--no-judge", "--batch-mb", "0.1",
              "--out", str(out), "--html", str(tmp_path / "report"), *files)
