@@ -34,8 +34,8 @@ distributed = pytest.importorskip("distributed")
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "examples" / "corpus"
 PIECES = REPO / "tests" / "data" / "pan13-pieces"  # PAN pieces, once part of the example corpus
-# small batches, so that the corpus is split over many prepare / align steps
-BATCH_BYTES = 96 * 1024
+# small batches, so that the corpus (140 kB of files) is split over many prepare / align steps
+BATCH_BYTES = 24 * 1024
 
 
 def _key(clusters):
@@ -89,9 +89,9 @@ def test_local_executor_gives_the_embedded_answer(embedded, tmp_path):
 
 
 def test_sharded_ann_and_other_partitions_give_the_same_answer(embedded, tmp_path):
-    # several ANN shards merged (exact at this size), five partitions, pairs aligned one by one
+    # several ANN shards merged (208 vectors in shards of 50; exact at this size), five partitions, pairs aligned one by one
     res = scan_paths([str(CORPUS)], LocalExecutor(), out=str(tmp_path), batch_bytes=BATCH_BYTES, partitions=5,
-                     ann_shard_vectors=300, align_chunk=1)
+                     ann_shard_vectors=50, align_chunk=1)
     _check_same(res, embedded, tmp_path)
     assert len(res.parts) == res.sizes["unverified_pairs"]  # one chunk per pair, before verification
     assert res.candidate_pairs <= res.sizes["unverified_pairs"]
