@@ -92,7 +92,7 @@ def main() -> int:
     ap.add_argument("--skip-embedded", action="store_true")
     ap.add_argument("--real", metavar="PATH", nargs="+",
                     help="instead: candidate-generation costs with passage vectors on real text (e.g. "
-                         "../shared/data/pan13-train/src ../shared/data/pan13-train/susp), in this process")
+                         "$UNSPUN_PAN13_DIR/src $UNSPUN_PAN13_DIR/susp), in this process")
     args = ap.parse_args()
     embedder = "auto" if args.vectors else None
     judge = not args.no_judge

@@ -12,7 +12,7 @@ chain of machine translations, so few words survive):
 * sentences: every sentence of the copy is matched to its most similar sentence
   of the source passage (the aligner's view) and, for the unrelated side, to
   the most similar sentence of another case's source passage;
-* the seed pair (``shared/seeds``): each sentence of the spun copy against its
+* the seed pair (``tests/data/seeds``): each sentence of the spun copy against its
   best match in the original and against all the other original sentences
   (same story, so a hard negative).
 
@@ -33,11 +33,11 @@ import numpy as np
 
 from unspun.embed import EMBEDDERS, get_embedder
 from unspun.errors import UnspunError
+from unspun.evaluation.datasets import pan13_dir
 from unspun.text import sentences
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-PAN = SHARED / "data" / "pan13-train"
-SEEDS = SHARED / "seeds"
+PAN = Path()  #: the PAN 2013 corpus folder, set by main() (--pan, $UNSPUN_PAN13_DIR, ../shared/data/pan13-train)
+SEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "seeds"
 
 
 def read(path: Path) -> str:
@@ -164,7 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--static-sentences", type=int, default=20000, help="sentences timed for the static embedder")
     ap.add_argument("--minilm-sentences", type=int, default=1000, help="sentences timed for minilm")
     ap.add_argument("--torch-check", action="store_true", help="compare minilm with float32 MiniLM in PyTorch")
+    ap.add_argument("--pan", metavar="DIR", help="the PAN 2013 corpus (default $UNSPUN_PAN13_DIR, else ../shared/data/pan13-train)")
     args = ap.parse_args(argv)
+    global PAN
+    try:
+        PAN = pan13_dir(args.pan)
+    except UnspunError as err:
+        raise SystemExit(f"embedders: {err}") from None
 
     cases = translation_cases(args.cases, args.seed)
     others = derangement(cases, args.seed)

@@ -21,6 +21,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from unspun.errors import UnspunError  # noqa: E402
+from unspun.evaluation.datasets import pan13_dir  # noqa: E402
 from unspun.evaluation.pan_scan import TARGETS, _key, iter_pan_documents, read_pair_lists  # noqa: E402
 from unspun.fingerprint import DEFAULT_PARAMS, FingerprintParams, band_keys, best_window_agreement, fingerprint  # noqa: E402
 from unspun.scan import MAX_BUCKET, MIN_HITS, MIN_WINDOW_SIMILARITY  # noqa: E402
@@ -62,7 +64,10 @@ def candidate_pairs(keys: np.ndarray, owner: np.ndarray, min_hits: int = 1) -> d
 
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    root = Path(args[0]) if args else Path(__file__).resolve().parents[2] / "shared" / "data" / "pan13-train"
+    try:
+        root = pan13_dir(args[0] if args else None)  # the argument, $UNSPUN_PAN13_DIR, ../shared/data/pan13-train
+    except UnspunError as err:
+        raise SystemExit(f"fingerprint_params: {err}") from None
     lists = read_pair_lists(root)
     docs = list(iter_pan_documents(root))
     ids = [d.id for d in docs]

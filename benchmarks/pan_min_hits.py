@@ -18,13 +18,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(ROOT / "src"))
 
+from unspun.errors import UnspunError  # noqa: E402
+from unspun.evaluation.datasets import pan13_dir  # noqa: E402
 from unspun.evaluation.pan_scan import iter_pan_documents, read_pair_lists  # noqa: E402
 from unspun.index import Index  # noqa: E402
 from unspun.scan import MIN_HITS, verify_pairs  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
-    pan = Path(argv[0]) if argv else ROOT.parent / "shared" / "data" / "pan13-train"
+    try:
+        pan = pan13_dir(argv[0] if argv else None)  # the argument, $UNSPUN_PAN13_DIR, ../shared/data/pan13-train
+    except UnspunError as err:
+        raise SystemExit(f"pan_min_hits: {err}") from None
     lists = read_pair_lists(pan)
     listed = {p: c for c, ps in lists.listed.items() for p in ps}
     hits = MIN_HITS - 1

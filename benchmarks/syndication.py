@@ -1,7 +1,7 @@
 """A story syndicated to more outlets than ``unspun.scan.MAX_BUCKET``, and a footer shared as widely.
 
-Corpus: 80 copies of the seed story (``../shared/seeds/000_…``), each with its own header and footer line,
-among 60 other articles (``examples/corpus/pan-0*``).  For the index without passage vectors and with
+Corpus: 80 copies of the seed story (``tests/data/seeds/000_…``), each with its own header and footer line,
+among 60 other articles (``tests/data/pan13-pieces/pan-0*``).  For the index without passage vectors and with
 them (``auto``), prints the candidate pairs, how many copies the largest cluster holding copies has, how
 many of ``check(seed, k=10)``'s answers are copies, and the seconds taken (candidates + scan without the
 judge; check).  Every band bucket of the story holds more than 50 documents, so the copies are linked only
@@ -9,10 +9,10 @@ by star evidence (``STAR_HUBS``, ``STAR_MIN_SHARE``) or by ANN neighbours.
 
 With ``--shares``, also prints what chose ``STAR_MIN_SHARE``: the shared share (shared buckets / the
 smaller document's distinct band keys) of every star pair (i) in the corpus above, (ii) among 80 unrelated
-articles (``examples/corpus/pan-0*-source``) given one identical 3-sentence footer, and (iii) with
+articles (``tests/data/pan13-pieces/pan-0*-source``) given one identical 3-sentence footer, and (iii) with
 ``--pan``, in PAN 2013 (src + susp, ~5,000 documents; a minute or two).
 
-With ``--footer``, also scans 80 unrelated articles (``examples/corpus/pan-0*-source``) that end with one
+With ``--footer``, also scans 80 unrelated articles (``tests/data/pan13-pieces/pan-0*-source``) that end with one
 identical footer (3 sentences, 24 content words; then one of 8 sentences, 57): the pairs linked and the largest cluster with the
 aligned passages all kept (as before boilerplate passages were dropped) and with ``Index.scan``; with
 ``--footer --pan`` also how many PAN 2013 windows the rule could touch (held by more than 50 documents).
@@ -39,8 +39,8 @@ from unspun.index import Index  # noqa: E402
 from unspun import scan as S  # noqa: E402
 from unspun.scan import MAX_BUCKET, MIN_HITS, band_rows, bucket_pair_counts, fingerprint_batch  # noqa: E402
 
-SEED = ROOT.parent / "shared" / "seeds" / "000_39c885e149670517.txt"
-CORPUS = ROOT / "examples" / "corpus"
+SEED = ROOT / "tests" / "data" / "seeds" / "000_39c885e149670517.txt"
+CORPUS = ROOT / "tests" / "data" / "pan13-pieces"  # PAN pieces, once part of the example corpus
 COPIES = 80
 FOOTER = ("This article is distributed by the Regional News Exchange under a shared licence agreement. "
           "Reproduction in whole or in part without written permission of the publisher is prohibited. "
@@ -175,7 +175,9 @@ def held_summary(name: str, docs: list[Document]) -> str:
 def footer_scale_run(n: int) -> str:
     """The first ``n`` PAN 2013 source texts scanned as they are and with ``LONG_FOOTER`` appended to each:
     how many more pairs the long footer links as more documents share it (no vectors, no judge)."""
-    files = sorted((ROOT.parent / "shared" / "data" / "pan13-train" / "src").glob("*.txt"))[:n]
+    from unspun.evaluation.datasets import pan13_dir  # $UNSPUN_PAN13_DIR, else ../shared/data/pan13-train
+
+    files = sorted((pan13_dir() / "src").glob("*.txt"))[:n]
     base = [Document(p.name, p.read_text(encoding="utf-8").rstrip()) for p in files]
     out = []
     for label, docs in (("as they are", base), ("+ long footer", [Document(d.id, d.text + "\n\n" + LONG_FOOTER) for d in base])):
@@ -190,9 +192,10 @@ def footer_scale_run(n: int) -> str:
 
 
 def pan_documents() -> list[Document]:
+    from unspun.evaluation.datasets import pan13_dir  # $UNSPUN_PAN13_DIR, else ../shared/data/pan13-train
     from unspun.evaluation.pan_scan import iter_pan_documents
 
-    return list(iter_pan_documents(str(ROOT.parent / "shared" / "data" / "pan13-train")))
+    return list(iter_pan_documents(pan13_dir()))
 
 
 def main(argv: list[str]) -> int:

@@ -50,7 +50,7 @@ from unspun.service import create_app
 from unspun.types import Document
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "tests" / "data" / "seeds"
 ORIGINAL = (SEEDS / "000_39c885e149670517.txt").read_text(encoding="utf-8")
 SPUN = (SEEDS / "002_9a117862eab7609d.txt").read_text(encoding="utf-8")
 GOOD = (

@@ -12,8 +12,8 @@ import pytest
 from unspun.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-SEEDS = sorted((REPO.parent / "shared" / "seeds").glob("*.txt"))
-CORPUS = REPO / "examples" / "corpus"
+SEEDS = sorted((REPO / "tests" / "data" / "seeds").glob("*.txt"))
+CORPUS = REPO / "tests" / "data" / "pan13-pieces"
 
 
 @pytest.fixture()

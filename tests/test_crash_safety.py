@@ -235,7 +235,7 @@ def test_sigkill_during_index_add_full(tmp_path):
 
 # ----------------------------------------------------------------------------- the vector cache file
 
-SEED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+SEED_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "seeds"
 
 
 def _corrupt(kind: str, db: Path, old_file: bytes) -> None:

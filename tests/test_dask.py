@@ -33,8 +33,9 @@ distributed = pytest.importorskip("distributed")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "examples" / "corpus"
-# small batches, so that the corpus is split over many prepare / align steps
-BATCH_BYTES = 96 * 1024
+PIECES = REPO / "tests" / "data" / "pan13-pieces"  # PAN pieces, once part of the example corpus
+# small batches, so that the corpus (140 kB of files) is split over many prepare / align steps
+BATCH_BYTES = 24 * 1024
 
 
 def _key(clusters):
@@ -88,9 +89,9 @@ def test_local_executor_gives_the_embedded_answer(embedded, tmp_path):
 
 
 def test_sharded_ann_and_other_partitions_give_the_same_answer(embedded, tmp_path):
-    # several ANN shards merged (exact at this size), five partitions, pairs aligned one by one
+    # several ANN shards merged (208 vectors in shards of 50; exact at this size), five partitions, pairs aligned one by one
     res = scan_paths([str(CORPUS)], LocalExecutor(), out=str(tmp_path), batch_bytes=BATCH_BYTES, partitions=5,
-                     ann_shard_vectors=300, align_chunk=1)
+                     ann_shard_vectors=50, align_chunk=1)
     _check_same(res, embedded, tmp_path)
     assert len(res.parts) == res.sizes["unverified_pairs"]  # one chunk per pair, before verification
     assert res.candidate_pairs <= res.sizes["unverified_pairs"]
@@ -173,7 +174,7 @@ def test_dask_scan_survives_a_killed_worker(embedded, client, tmp_path):
 
 
 def test_local_process_pool_gives_the_in_process_answer(tmp_path):
-    files = [str(p) for p in sorted(CORPUS.glob("seed-*.txt"))] + [str(p) for p in sorted(CORPUS.glob("pan-02-*"))[:8]]
+    files = [str(p) for p in sorted(CORPUS.glob("seed-*.txt"))] + [str(p) for p in sorted(PIECES.glob("pan-02-*"))[:8]]
     one = scan_paths(files, LocalExecutor(), judge=False, out=str(tmp_path / "one"), batch_bytes=8000)
     with LocalExecutor(processes=2) as pool:
         two = scan_paths(files, pool, judge=False, out=str(tmp_path / "two"), batch_bytes=8000)
@@ -211,7 +212,7 @@ def _cli(*args, cwd=None, timeout=300):
 
 
 def test_cli_scan_with_dask_writes_parts_and_clusters(tmp_path):
-    files = [str(p) for p in sorted(CORPUS.glob("seed-*.txt"))] + [str(CORPUS / "pan-02-*")]
+    files = [str(p) for p in sorted(CORPUS.glob("seed-*.txt"))] + [str(PIECES / "pan-02-*")]
     out = tmp_path / "out"
     r = _cli("scan", "--executor", "dask", "--workers", "2", "--no-judge", "--batch-mb", "0.1",
              "--out", str(out), "--html", str(tmp_path / "report"), *files)

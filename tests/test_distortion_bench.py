@@ -111,7 +111,7 @@ def test_parse_added_to_tagged_sentences_is_the_full_pipelines():
     from unspun.judge.distortions import PAIR_SKIP, _parser_for
     from unspun.judge.models import nlp
 
-    text = (Path(__file__).resolve().parents[2] / "shared" / "seeds").glob("*")
+    text = (Path(__file__).resolve().parent / "data" / "seeds").glob("*")
     sentences = [s for p in sorted(text) if p.is_file() for s in p.read_text(encoding="utf-8").split(". ") if len(s) > 30]
     assert len(sentences) > 20
     full = list(nlp().pipe(sentences, disable=["ner", "attribute_ruler"]))

@@ -14,7 +14,7 @@ from unspun.embed import EMBEDDERS, Embedder, MiniLMOnnxEmbedder, StaticEmbedder
 from unspun.errors import ConfigError, InputError, MissingDependency
 from unspun.text import sentences
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "seeds"
 ORIGINAL = SEEDS / "000_39c885e149670517.txt"
 SPUN = SEEDS / "002_9a117862eab7609d.txt"
 

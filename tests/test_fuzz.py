@@ -26,7 +26,7 @@ from unspun import compare
 from unspun.align import align
 from unspun.text import sentences, words
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "seeds"
 _SEED_SENTENCES = [
     (SEEDS / "000_39c885e149670517.txt").read_text(encoding="utf-8")[s.start : s.end]
     for s in sentences((SEEDS / "000_39c885e149670517.txt").read_text(encoding="utf-8"))

@@ -10,9 +10,9 @@ import pytest
 from unspun import Document, StoreError
 from unspun.index import Index
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SEEDS = sorted((SHARED / "seeds").glob("*.txt"))
-CORPUS = Path(__file__).resolve().parents[1] / "examples" / "corpus"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+SEEDS = sorted((DATA / "seeds").glob("*.txt"))
+CORPUS = DATA / "pan13-pieces"
 
 
 def _seed(i: int) -> Document:

@@ -13,7 +13,7 @@ import pytest
 import unspun
 from unspun import Document, Match, Span
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "seeds"
 ORIG = (SEEDS / "000_39c885e149670517.txt").read_text(encoding="utf-8")
 COPY = (SEEDS / "002_9a117862eab7609d.txt").read_text(encoding="utf-8")
 

@@ -50,7 +50,10 @@ def test_detection_xml_round_trip(corpus, tmp_path):
 
 
 @pytest.mark.slow
-def test_held_out_half(corpus):
+def test_held_out_half():
+    from unspun.evaluation.datasets import pan13_dir
+
+    corpus = load_corpus(pan13_dir())  # the full corpus: $UNSPUN_PAN13_DIR or ../shared/data/pan13-train
     _, held = split_halves(corpus.pairs, 0)
     r = evaluate(corpus, held, workers=2)
     print(r.table())

@@ -82,7 +82,8 @@ def test_false_link_breakdown_on_hand_made_lists(tmp_path):
 def test_case_spans_are_read_from_the_truth_files():
     lists = read_pair_lists(PAN)
     with_cases = {p[1] for pairs in lists.with_cases.values() for p in pairs}
-    assert set(lists.case_spans) == with_cases and len(with_cases) > 500
+    # tests/data/pan13 holds the truth files of 224 suspicious documents with cases (736 in the full corpus)
+    assert set(lists.case_spans) == with_cases and len(with_cases) > 200
     pair = sorted(lists.with_cases["02-no-obfuscation"])[0]
     susp = pair[1]
     assert lists.case_spans[susp] and all(0 <= s < e for s, e in lists.case_spans[susp])

@@ -357,7 +357,7 @@ def test_check_page_keeps_ids_unique_across_pairs():
 
 # ------------------------------------------------------------------ the --html options of the CLI
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "seeds"
 
 
 def test_cli_compare_check_scan_write_html(tmp_path, capsys):

@@ -45,8 +45,8 @@ from unspun.scan import (
 from unspun.text import words
 
 REPO = Path(__file__).resolve().parents[1]
-SEEDS = sorted((REPO.parent / "shared" / "seeds").glob("*.txt"))
-CORPUS = REPO / "examples" / "corpus"
+SEEDS = sorted((REPO / "tests" / "data" / "seeds").glob("*.txt"))
+CORPUS = REPO / "tests" / "data" / "pan13-pieces"
 
 
 @settings(max_examples=200, deadline=None)

@@ -27,7 +27,7 @@ from unspun.index import Index
 from unspun.service import create_app
 from unspun.types import Document
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "seeds"
 ORIGINAL = (SEEDS / "000_39c885e149670517.txt").read_text(encoding="utf-8")
 SPUN = (SEEDS / "002_9a117862eab7609d.txt").read_text(encoding="utf-8")
 TOKEN = "t0k3n-for-tests"

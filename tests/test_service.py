@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from unspun.service import create_app
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "seeds"
 ORIGINAL = (SEEDS / "000_39c885e149670517.txt").read_text(encoding="utf-8")
 SPUN = (SEEDS / "002_9a117862eab7609d.txt").read_text(encoding="utf-8")
 FOX = "The quick brown fox jumps over the lazy dog near the river bank. " * 3

@@ -92,14 +92,13 @@ def test_nul_bytes():
     assert kind == "binary" and "control" in msg
 
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+PAN_SRC = Path(__file__).resolve().parent / "data" / "pan13" / "src"
 
 
-@pytest.mark.skipif(not (SHARED / "data/pan13-train/src").is_dir(), reason="needs ../shared/data")
 def test_pan_sources_with_legacy_control_characters_are_text():
     # Hindi in a legacy font encoding: valid UTF-8 (all ASCII), ~10-12 % control characters.
     for n in ("00027", "00575", "01077"):
-        p = SHARED / f"data/pan13-train/src/source-document{n}.txt"
+        p = PAN_SRC / f"source-document{n}.txt"
         assert read_text(p).replace("\x00", "") == p.read_bytes().decode("utf-8").replace("\x00", "")
 
 

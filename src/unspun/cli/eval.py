@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..evaluation.datasets import PAN13, pan13_dir
 from .output import write_json
 
-
-def _default_pan() -> str:
-    return str(Path.cwd().parent / "shared" / "data" / "pan13-train")
+_PAN_DIR_HELP = (f"the PAN 2013 text-alignment corpus folder (default: ${PAN13.env}, else ../shared/data/{PAN13.name} "
+                 "beside the checkout); tests/data/pan13 holds only the CI samples")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Run the aligner on every pair of a PAN text-alignment corpus and print precision, recall, "
         "granularity and plagdet overall and per category.",
     )
-    pan.add_argument("dir", metavar="DIR", nargs="?", default=None, help="corpus folder (default ../shared/data/pan13-train)")
+    pan.add_argument("dir", metavar="DIR", nargs="?", default=None, help=_PAN_DIR_HELP)
     pan.add_argument("--pairs", metavar="FILE", help="pairs file to use instead of DIR/pairs")
     pan.add_argument("--sample", type=int, metavar="N", help="only N random pairs per category")
     pan.add_argument("--seed", type=int, default=0, help="seed of the random sample (default 0)")
@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "pan-scan",
         help="index every PAN document, scan, and count the listed pairs that come out linked",
     )
-    scan.add_argument("dir", metavar="DIR", nargs="?", default=None, help="corpus folder (default ../shared/data/pan13-train)")
+    scan.add_argument("dir", metavar="DIR", nargs="?", default=None, help=_PAN_DIR_HELP)
     scan.add_argument("--db", metavar="FILE", help="keep the index in this file (default: a temporary file)")
     scan.add_argument("--candidates-only", action="store_true", help="stop after candidate generation (no alignment)")
     scan.add_argument("--sample", type=int, metavar="N", help="only the documents of N random listed pairs per category")
@@ -69,7 +69,9 @@ def _progress(total: int, desc: str):
 def run_pan(args: argparse.Namespace) -> int:
     from ..evaluation.pan import evaluate, load_corpus, sample_pairs, split_halves
 
-    corpus = load_corpus(args.dir or _default_pan(), args.pairs)
+    if args.sample is not None and args.sample < 1:
+        raise ConfigError(f"--sample must be at least 1, not {args.sample}")
+    corpus = load_corpus(pan13_dir(args.dir), args.pairs)
     pairs = corpus.pairs
     runs: list[tuple[str, list]] = []
     if args.half:
@@ -99,7 +101,9 @@ def run_pan(args: argparse.Namespace) -> int:
 def run_pan_scan(args: argparse.Namespace) -> int:
     from ..evaluation.pan_scan import pan_candidates, pan_scan
 
-    root = args.dir or _default_pan()
+    if args.sample is not None and args.sample < 1:
+        raise ConfigError(f"--sample must be at least 1, not {args.sample}")
+    root = pan13_dir(args.dir)
     if args.links:
         try:  # fail now, not after the scan, when the file cannot be written
             Path(args.links).open("a", encoding="utf-8").close()
@@ -109,8 +113,6 @@ def run_pan_scan(args: argparse.Namespace) -> int:
         result = pan_candidates(root, db=args.db)
         print("candidate pairs (before alignment):")
     else:
-        if args.sample is not None and args.sample < 1:
-            raise ConfigError(f"--sample must be at least 1, not {args.sample}")
         result = pan_scan(
             root, db=args.db, progress=lambda s: print(s, file=sys.stderr, flush=True),
             workers=args.workers or None, sample=args.sample, seed=args.seed,

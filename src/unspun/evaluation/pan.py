@@ -2,7 +2,10 @@
 
 A corpus is laid out like ``shared/data/pan13-train``: ``src/``, ``susp/``, a
 ``pairs`` file, and one folder per category holding its own ``pairs`` file and
-one truth XML per pair that contains reuse.
+one truth XML per pair that contains reuse.  :mod:`unspun.evaluation.datasets`
+finds the folder; ``tests/data/pan13`` is a partial copy (the full pair lists,
+the texts of the CI samples only), so :func:`evaluate` first checks that every
+pair it is given has its texts.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from typing import Callable, Iterable, Iterator
 from xml.sax.saxutils import quoteattr
 
 from ..errors import InputError
+from .datasets import PAN13
 from .plagdet import Feature, Scores, score
 
 
@@ -88,6 +92,20 @@ def load_corpus(root: str | os.PathLike[str], pairs_file: str | os.PathLike[str]
             raise InputError(f"{listing}:{n}: expected '<suspicious> <source>', got {line!r}")
         pairs.append(Pair(parts[0], parts[1], category.get((parts[0], parts[1]), "uncategorised")))
     return Corpus(root, pairs)
+
+
+def require_texts(root: str | os.PathLike[str], documents: Iterable[str], what: str) -> None:
+    """Raise :class:`InputError` unless every document (``src/NAME`` or ``susp/NAME``) is a file under
+    ``root``: a partial copy of the corpus (such as ``tests/data/pan13``) holds only some pairs' texts."""
+    root = Path(root)
+    docs = sorted(set(documents))
+    missing = [d for d in docs if not (root / d).is_file()]
+    if missing:
+        raise InputError(
+            f"{root}: {len(missing)} of the {len(docs)} documents of {what} are missing (first {missing[0]}): "
+            f"a partial copy of the corpus, such as the CI samples in tests/data/pan13 (their samples: "
+            f"eval pan --sample 60 --seed 2026, eval pan-scan --sample 40 --seed 2026). For the rest, get {PAN13.where}"
+        )
 
 
 def sample_pairs(pairs: list[Pair], per_category: int, seed: int) -> list[Pair]:
@@ -224,6 +242,9 @@ def evaluate(
     progress: Callable[[int], None] | None = None,
     params=None,
 ) -> EvalResult:
+    if not pairs:
+        raise InputError(f"{corpus.root}: no pairs to evaluate")
+    require_texts(corpus.root, [f"susp/{p.susp}" for p in pairs] + [f"src/{p.src}" for p in pairs], f"the {len(pairs)} pairs")
     t0 = time.perf_counter()
     cases: dict[str, list[Feature]] = {}
     dets: dict[str, list[Feature]] = {}

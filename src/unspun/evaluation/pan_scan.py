@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..errors import InputError
+from ..errors import InputError, UnspunError
 from ..types import Document
 
 CATEGORIES = (
@@ -290,11 +290,14 @@ def pan_scan(
     only the documents of ``sample`` random listed pairs per category (fixed by ``seed``) are indexed."""
     from ..index import Index
 
+    from .pan import require_texts
+
     lists = read_pair_lists(root)
     only = None
     if sample is not None:
         lists = lists.sample(sample, seed)
         only = lists.documents()
+    require_texts(root, lists.documents(), "the listed pairs" if sample is None else f"the sample ({sample} pairs per category)")
     seconds: dict[str, float] = {}
     workers = workers or os.cpu_count() or 1
     strongest: dict[tuple[str, str], tuple[int, float]] = {}
@@ -334,8 +337,10 @@ def pan_candidates(root: str | os.PathLike[str], *, db: str | os.PathLike[str] |
     """Like :func:`pan_scan` but stops before alignment: the "linked" pairs are the candidate pairs
     (LSH bands + ANN), so the shares are the candidate recall, an upper bound of the scan's."""
     from ..index import Index
+    from .pan import require_texts
 
     lists = read_pair_lists(root)
+    require_texts(root, lists.documents(), "the listed pairs")
     seconds: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="unspun-pan-scan-") as tmp:
         path = Path(db) if db else Path(tmp) / "pan.unspun"
@@ -354,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     """python -m unspun.evaluation.pan_scan [ROOT] [--candidates-only] [--db FILE]"""
     import sys
 
+    from .datasets import pan13_dir
+
     args = sys.argv[1:] if argv is None else list(argv)
     only = "--candidates-only" in args
     db = None
@@ -361,12 +368,16 @@ def main(argv: list[str] | None = None) -> int:
         db = args[args.index("--db") + 1]
         del args[args.index("--db") : args.index("--db") + 2]
     args = [a for a in args if not a.startswith("--")]
-    root = args[0] if args else str(Path(__file__).resolve().parents[4] / "shared" / "data" / "pan13-train")
-    if only:
-        result = pan_candidates(root, db=db)
-        print("candidate pairs (before alignment):")
-    else:
-        result = pan_scan(root, db=db, progress=lambda s: print(s, file=sys.stderr, flush=True))
+    try:
+        root = pan13_dir(args[0] if args else None)
+        if only:
+            result = pan_candidates(root, db=db)
+            print("candidate pairs (before alignment):")
+        else:
+            result = pan_scan(root, db=db, progress=lambda s: print(s, file=sys.stderr, flush=True))
+    except UnspunError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.exit_code
     print(result.report())
     return 0
 
