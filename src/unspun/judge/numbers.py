@@ -42,7 +42,8 @@ def _month(name: str) -> int:
 
 
 def _fmt(x: float) -> str:
-    return str(int(x)) if x == int(x) else f"{x:g}"
+    x = round(x, 6)
+    return str(int(x)) if x == int(x) else repr(x)
 
 
 def quantities(text: str, start: int = 0, end: int | None = None) -> list[Quantity]:
@@ -94,4 +95,58 @@ def same_value(x: str, y: str) -> bool:
         return px[:2] == py[:2] and (len(px) == 2 or len(py) == 2)
     if x.startswith(("n:", "money:")) and y.startswith(("n:", "money:")):
         return x.split(":")[1] == y.split(":")[1]
+    return False
+
+
+def kind(value: str) -> str:
+    """``date``, ``time``, ``money``, ``pct`` or ``n`` (a year written alone is ``n`` here; see :func:`is_year`)."""
+    return value.split(":", 1)[0]
+
+
+def magnitude(value: str) -> float | None:
+    """The number in a ``money``/``pct``/``n`` value."""
+    try:
+        return float(value.split(":", 1)[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def is_year(q: Quantity) -> bool:
+    """A four-digit number that reads as a year (1000-2100, no currency, scale or percent)."""
+    return q.value.startswith("n:") and re.fullmatch(r"1\d{3}|20\d{2}|2100", q.text.strip()) is not None
+
+
+def is_date(q: Quantity) -> bool:
+    return q.value.startswith("date:") or is_year(q)
+
+
+def _step(q: Quantity) -> float | None:
+    """The precision a figure is written to, in its own units: "$114 million" -> 1e6, "12,500" -> 100, "4.5%" -> 0.1."""
+    m = re.search(r"\d+(?:,\d{3})*(?:\.(\d+))?", q.text)
+    v = magnitude(q.value)
+    if not m or v is None:
+        return None
+    written = float(m.group(0).replace(",", ""))
+    if written <= 0:
+        return None
+    scale = v / written
+    if m.group(1):
+        return scale * 10.0 ** -len(m.group(1))
+    digits = m.group(0).replace(",", "")
+    return scale * 10.0 ** (len(digits) - len(digits.rstrip("0")))
+
+
+def rounded(x: Quantity, y: Quantity) -> bool:
+    """One figure is the other rounded: "$114.3 million" / "$114 million", "12,480" / "12,500"."""
+    if kind(x.value) != kind(y.value) or kind(x.value) not in ("n", "money", "pct") or is_year(x) or is_year(y):
+        return False
+    vx, vy = magnitude(x.value), magnitude(y.value)
+    if vx is None or vy is None or vx == vy or vx <= 0 or vy <= 0:
+        return False
+    if abs(vx - vy) / max(vx, vy) > 0.05:
+        return False
+    for p, q in ((x, y), (y, x)):
+        step = _step(q)
+        if step is not None and step > 0 and abs(magnitude(p.value) - magnitude(q.value)) <= step / 2 * (1 + 1e-9):
+            return True
     return False
