@@ -43,6 +43,18 @@ def _is_summary(match: Match, pairing: Pairing, copy: str) -> bool:
     return o > 0 and c < SUMMARY_RATIO * o
 
 
+def _guess_copy(match: Match, pairing: Pairing) -> str:
+    """With no verdict: a summary is the copy of what it summarises; else the text whose reused material
+    is clearly shorter (copies leave more out than they add); else the text more of which is reused."""
+    for p in match.passages:
+        if p.kind == "summary":
+            return "b" if len(p.b) < len(p.a) else "a"
+    ca, cb = pairing.A.chars(pairing.examined_a), pairing.B.chars(pairing.examined_b)
+    if min(ca, cb) < 0.85 * max(ca, cb):
+        return "a" if ca < cb else "b"
+    return "b" if pairing.reused_share("b") >= pairing.reused_share("a") else "a"
+
+
 def judge(match: Match, a: Side | None = None, b: Side | None = None) -> Match:
     """Return ``match`` with ``original``, ``evidence``, ``distortions`` and ``sentence_map`` filled in.
 
@@ -55,7 +67,7 @@ def judge(match: Match, a: Side | None = None, b: Side | None = None) -> Match:
     if original in ("a", "b"):
         roles = Roles(copy="b" if original == "a" else "a", known=True)
     else:
-        roles = Roles(copy="b" if pairing.reused_share("b") >= pairing.reused_share("a") else "a", known=False)
+        roles = Roles(copy=_guess_copy(match, pairing), known=False)
     distortions = find_distortions(pairing, roles, [(p.a, p.b) for p in match.passages],
                                    summary=_is_summary(match, pairing, roles.copy))
     return dataclasses.replace(match, original=original, evidence=evidence, distortions=tuple(distortions),

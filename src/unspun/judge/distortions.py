@@ -23,7 +23,7 @@ from ..types import Distortion, Span
 from .lexicon import MONTHS, WEEKDAYS
 from .models import embedder, nlp
 from .names import mentioned_in, norm_text, same_name
-from .numbers import Quantity, is_date, quantities, rounded, same_value
+from .numbers import Quantity, is_date, kind, quantities, rounded, same_quantity, same_value
 from .polarity import flipped, is_cue, sentiment
 from .sentmap import Link, Pairing, Side
 from .severity import CONF, Flag
@@ -84,17 +84,24 @@ class Seg:
     hi: int
 
     @classmethod
-    def of(cls, side: Side, idx: tuple[int, ...]) -> "Seg":
+    def of(cls, side: Side, idx: tuple[int, ...], within: list[Span] | None = None) -> "Seg":
+        """The words of sentences ``idx``; with ``within``, only those inside these passage spans (a sentence
+        the passage starts or ends in holds words of the document's own text too)."""
         lo, hi = side.tok_range(idx[0], idx[-1])
+        if within:
+            starts = side.tokens.starts
+            keep = [k for k in range(lo, hi) if any(p.start <= starts[k] < p.end for p in within)]
+            if keep:
+                lo, hi = keep[0], keep[-1] + 1
         return cls(side, idx[0], idx[-1], lo, hi)
 
     @property
     def start(self) -> int:
-        return self.side.spans[self.first].start
+        return self.side.tokens.starts[self.lo] if self.hi > self.lo else self.side.spans[self.first].start
 
     @property
     def end(self) -> int:
-        return self.side.spans[self.last].end
+        return self.side.tokens.ends[self.hi - 1] if self.hi > self.lo else self.side.spans[self.last].end
 
     @property
     def text(self) -> str:
@@ -114,7 +121,9 @@ class Seg:
 
     @property
     def keys(self) -> list[str]:
-        return self.side.keys(self.first, self.last)
+        from .sentmap import key
+
+        return [key(w) for w in self.norms]
 
     def span(self, i: int, j: int) -> Span:
         """Characters of words [i, j) (indices within the row)."""
@@ -192,7 +201,9 @@ class RowDiff:
 def row_diffs(pairing: Pairing) -> list[RowDiff]:
     out = []
     for x in pairing.pairs:
-        sa, sb = Seg.of(pairing.A, x.a), Seg.of(pairing.B, x.b)
+        r = pairing.regions[x.region] if x.region >= 0 and not pairing.rewrite else None
+        sa = Seg.of(pairing.A, x.a, r.pa if r else None)
+        sb = Seg.of(pairing.B, x.b, r.pb if r else None)
         ka, kb = sa.keys, sb.keys
         if ka == kb:
             continue
@@ -213,6 +224,24 @@ def _op_of(d: RowDiff, side: str, offset: int) -> int | None:
     return None
 
 
+def crispness(d: RowDiff, side: str, offset: int) -> float:
+    """How sure a word-level change is, from the changed stretch holding it: a swap of up to 3 words between
+    equal words is crisp (1.0); inside a longer reworded stretch the token alignment itself is a guess."""
+    k = _op_of(d, side, offset)
+    if k is None:
+        return 0.6
+    tag, i1, i2, j1, j2 = d.ops[k]
+    n = max(i2 - i1, j2 - j1)
+    return 1.0 if n <= 3 else 0.85 if n <= 6 else 0.6
+
+
+def _compatible(x: Quantity, y: Quantity) -> bool:
+    kx, ky = kind(x.value), kind(y.value)
+    if kx == ky or {kx, ky} <= {"n", "money"}:
+        return True
+    return {kx, ky} == {"n", "pct"}
+
+
 def _counts(q: Quantity) -> bool:
     """Word figures "one", "first", "second", "half" come and go with wording; only count them against digits."""
     return not (q.is_word and q.value in ("n:1", "n:2", "n:0.5"))
@@ -224,7 +253,7 @@ def numbers(d: RowDiff, roles: Roles) -> list[Flag]:
     used: set[int] = set()
     only_a = []
     for q in qa:
-        k = next((k for k, r in enumerate(qb) if k not in used and same_value(q.value, r.value)), None)
+        k = next((k for k, r in enumerate(qb) if k not in used and same_quantity(q, r)), None)
         if k is None:
             only_a.append(q)
         else:
@@ -240,10 +269,11 @@ def numbers(d: RowDiff, roles: Roles) -> list[Flag]:
         for k, y in enumerate(only_b):
             if k in taken_b:
                 continue
-            if ox is not None and _op_of(d, "b", y.start) == ox:
+            if ox is not None and _op_of(d, "b", y.start) == ox and is_date(x) == is_date(y) and _compatible(x, y):
                 best = k
                 break
-        if best is None and len(only_a) == 1 and len(only_b) == 1 and is_date(x) == is_date(only_b[0]):
+        if best is None and len(only_a) == 1 and len(only_b) == 1 and is_date(x) == is_date(only_b[0]) \
+                and _compatible(x, only_b[0]):
             best = 0  # one figure each side: the same slot, reworded around it
         if best is not None:
             taken_b.add(best)
@@ -261,6 +291,7 @@ def numbers(d: RowDiff, roles: Roles) -> list[Flag]:
             kind = "number-changed"
             conf = CONF["number-words"] if x.is_word or y.is_word else CONF["number-digits"]
             what = "figure"
+        conf *= min(crispness(d, "a", x.start), crispness(d, "b", y.start))
         out.append(Flag(kind, Span(x.start, x.end), Span(y.start, y.end),
                         f"{roles.name(roles.copy).capitalize()} gives the {what} \"{c}\" where "
                         f"{roles.name(roles.orig)} has \"{o}\".", conf))
@@ -274,8 +305,8 @@ def numbers(d: RowDiff, roles: Roles) -> list[Flag]:
             if not _counts(q) or any(same_value(q.value, v) for v in other_vals):
                 continue
             sp = Span(q.start, q.end)
-            kind = "date-changed" if is_date(q) else "number-changed"
-            out.append(Flag(kind, sp if roles.copy == "a" else None, sp if roles.copy == "b" else None,
+            what = "date-changed" if is_date(q) else "number-changed"
+            out.append(Flag(what, sp if roles.copy == "a" else None, sp if roles.copy == "b" else None,
                             f"{roles.name(roles.copy).capitalize()} adds the figure \"{q.text}\", which "
                             f"{roles.name(roles.orig)} does not give.", CONF["number-one-sided"]))
     return out
@@ -401,8 +432,11 @@ def entities(d: RowDiff, ta: dict, tb: dict, roles: Roles, parse: Callable[[], N
         new_b = [k for k, n in enumerate(names_b) if not any(same_name(n, m) for m in names_a) and not mentioned_in(n, norm_a)]
         hit, conf, ra, rb = False, 0.0, (i1, i2), (j1, j2)
         if new_a and new_b:
-            hit, conf = True, CONF["name-swap"]
             ra, rb = ma[new_a[0]], mb[new_b[0]]
+            v = embedder().encode([d.a.words(*ra), d.b.words(*rb)])
+            # the embedder cannot tell names apart ("Obama" / "Bush" 0.69), but a near-identical phrase is a variant
+            if float(v[0] @ v[1]) < SAME_PHRASE:
+                hit, conf = True, CONF["name-swap"]
         else:
             # a name the original never mentions, put where the original has other content words
             new_c, m_c, seg_o, toks_o, lo, hi = (new_b, mb, d.a, ta, i1, i2) if roles.copy == "b" else (new_a, ma, d.b, tb, j1, j2)
@@ -417,6 +451,8 @@ def entities(d: RowDiff, ta: dict, tb: dict, roles: Roles, parse: Callable[[], N
             conf = CONF["modifier"]
         if not hit:
             continue
+        n = max(i2 - i1, j2 - j1)
+        conf *= 1.0 if n <= 3 else 0.85 if n <= 6 else 0.6
         # take in the noun the changed words qualify ("holiday" -> "holiday campaign")
         a0, a1 = ra
         b0, b1 = rb

@@ -22,12 +22,14 @@ from .distortions import Roles, clip
 from .models import nlp
 from .names import mentioned_in, norm_text
 from .numbers import quantities, same_value
-from .sentmap import Pairing, Side
+from .sentmap import Pairing, Side, dice
 from .severity import CONF, Flag
 
 #: A left-out run must be at least this long to be reported.
 DROP_MIN_CHARS = 120
 DROP_MIN_WORDS = 20
+#: An unmatched copy sentence sharing this much of its content words with a sentence of the original restates it.
+RESTATED = 0.35
 #: A left-out run whose content words are mostly in the copy's examined text was merged, not dropped.
 ABSORBED = 0.6
 NAME_ENTS = frozenset("PERSON NORP FAC ORG GPE LOC PRODUCT EVENT WORK_OF_ART LAW LANGUAGE".split())
@@ -35,20 +37,20 @@ _ATTRIBUTION = re.compile(r"\b(?:said|says|told|according to|reported|announced|
 
 
 def inside(P: Pairing, side: str) -> set[int]:
-    """Sentences of ``side`` that lie inside reused material (see the module docstring)."""
+    """Sentences of ``side`` that lie inside reused material (see the module docstring).
+
+    In a rewrite every examined sentence; otherwise the sentences at least half inside one passage
+    (the text between two passages is the document's own, or material it chose not to take)."""
     S = P.A if side == "a" else P.B
     if P.rewrite:
         return set(P.examined_a if side == "a" else P.examined_b)
     out: set[int] = set()
-    for r_i, r in enumerate(P.regions):
+    for r in P.regions:
         idx = r.ia if side == "a" else r.ib
         spans = r.pa if side == "a" else r.pb
-        linked = sorted(i for x in P.links if x.region == r_i and x.a and x.b for i in (x.a if side == "a" else x.b))
         for i in idx:
             s = S.spans[i]
-            if linked and linked[0] < i < linked[-1]:
-                out.add(i)
-            elif any(min(s.end, p.end) - max(s.start, p.start) >= 0.5 * len(s) for p in spans):
+            if any(min(s.end, p.end) - max(s.start, p.start) >= 0.5 * len(s) for p in spans):
                 out.add(i)
     return out
 
@@ -118,13 +120,15 @@ def added(P: Pairing, roles: Roles, skip: set[int], passages: list[tuple[Span, S
     cands = [i for i in sorted(ins) if i not in paired and i not in skip and not C.boiler[i] and C.terms(i)]
     if not cands:
         return []
+    o_idx = P.examined_b if roles.copy == "a" else P.examined_a
+    o_terms = [O.terms(i) for i in o_idx]
     o_norm = norm_text(O.text)
     o_values = [q.value for q in quantities(O.text)]
     out = []
     for i, doc in zip(cands, nlp().pipe([C.sent(i) for i in cands])):
         text = C.sent(i)
-        if not _asserts(doc):
-            continue
+        if not _asserts(doc) or any(dice(C.terms(i), t) >= RESTATED for t in o_terms):
+            continue  # no statement, or a loose restatement of a sentence the original has
         figures, names, attributed = _new_facts(doc, text, O, o_norm, o_values)
         if not (figures or names):
             continue
@@ -160,6 +164,8 @@ def dropped(P: Pairing, roles: Roles, passages: list[tuple[Span, Span]]) -> list
         if len(text) < DROP_MIN_CHARS or len(text.split()) < DROP_MIN_WORDS:
             continue
         n = len(blk)
+        if n < 2 and not P.rewrite:
+            continue  # a single sentence at a passage's edge is the aligner's boundary, not a cut
         a, b = _one_sided(span, roles.orig, False, roles)
         out.append(Flag("dropped-material", a, b,
                         f"{roles.copy_subject()} leaves out {n} sentence{'s' if n > 1 else ''} of the original "

@@ -36,6 +36,16 @@ class Quantity:
     def is_word(self) -> bool:
         return not any(c.isdigit() for c in self.text)
 
+    def readings(self) -> list[str]:
+        """Other values the written figure may mean: "2.402" or "2,402" in the other decimal convention, "0522"."""
+        m = re.fullmatch(r"(\d{1,3})([.,])(\d{3})", self.text.strip())
+        out = []
+        if m and kind(self.value) == "n":
+            out += ["n:" + str(int(m.group(1) + m.group(3))), "n:" + _fmt(float(m.group(1) + "." + m.group(3)))]
+        if re.fullmatch(r"0\d+", self.text.strip()):
+            out.append("n:" + str(int(self.text)))
+        return out
+
 
 def _month(name: str) -> int:
     return MONTHS[name.lower().rstrip(".")[:3] if name.lower().rstrip(".") not in MONTHS else name.lower().rstrip(".")]
@@ -96,6 +106,11 @@ def same_value(x: str, y: str) -> bool:
     if x.startswith(("n:", "money:")) and y.startswith(("n:", "money:")):
         return x.split(":")[1] == y.split(":")[1]
     return False
+
+
+def same_quantity(x: Quantity, y: Quantity) -> bool:
+    """Equal values, also across the decimal conventions ("2.402" read as two thousand four hundred and two)."""
+    return same_value(x.value, y.value) or any(same_value(u, v) for u in x.readings() for v in y.readings())
 
 
 def kind(value: str) -> str:

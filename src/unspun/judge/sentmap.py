@@ -149,7 +149,7 @@ def _is_boiler(text: str, s: Span) -> bool:
     line_start = text.rfind("\n", 0, s.start) + 1
     line_end = text.find("\n", s.end)
     line = text[line_start : len(text) if line_end < 0 else line_end].strip()
-    if len(line) < 300 and BOILERPLATE_LINE.match(line):
+    if BOILERPLATE_LINE.match(line[:2000]):
         return True
     seg = text[s.start : s.end]
     return len(seg) < 25 and "\n" not in seg and not any(c in seg for c in ".!?") and len(seg.split()) <= 3 and line == seg
@@ -453,6 +453,10 @@ def _sims(A: Side, B: Side, ia: list[int], ib: list[int]):
     return _combine(lex, cos), ta, tb, va, vb
 
 
+def _touches(S: Side, idx: tuple[int, ...], spans: list[Span]) -> bool:
+    return any(S.spans[i].overlaps(p) for i in idx for p in spans)
+
+
 def _pair_regions(A: Side, B: Side, regions: list[Region]) -> list[Link]:
     links: list[Link] = []
     for r_i, r in enumerate(regions):
@@ -463,7 +467,10 @@ def _pair_regions(A: Side, B: Side, regions: list[Region]) -> list[Link]:
         s11, ta, tb, va, vb = _sims(A, B, ia, ib)
         s21, s12 = _merged_sims(A, B, ia, ib, ta, tb, va, vb)
         for x0, x1, y0, y1, sim in _align(s11, s21, s12):
-            links.append(Link(tuple(ia[x0:x1]), tuple(ib[y0:y1]), sim, False, r_i))
+            la, lb = tuple(ia[x0:x1]), tuple(ib[y0:y1])
+            if sim < MOVED_MIN and not (_touches(A, la, r.pa) or _touches(B, lb, r.pb)):
+                continue  # margin sentences outside every passage link only when clearly the same
+            links.append(Link(la, lb, sim, False, r_i))
     # sentences moved out of order, or just outside a region's edge
     used_a = {i for x in links for i in x.a}
     used_b = {j for x in links for j in x.b}

@@ -20,12 +20,12 @@ MEDIUM = 0.5
 CONF = {
     "number-digits": 0.92,  # a figure replaced by a different figure
     "number-words": 0.85,  # ... where one is written in words
-    "number-one-sided": 0.55,  # a figure only the copy has, in a matched sentence
+    "number-one-sided": 0.45,  # a figure only the copy has, in a matched sentence
     "number-rounded": 0.3,  # one figure is the other rounded
     "date": 0.92,
     "name-swap": 0.88,  # one name replaced by another that is not an alias or variant
-    "name-new": 0.6,  # a name the original never mentions replaces a common word
-    "modifier": 0.6,  # the words qualifying the same noun replaced ("plush bear bags" / "sleeping bags")
+    "name-new": 0.45,  # a name the original never mentions replaces a common word
+    "modifier": 0.45,  # the words qualifying the same noun replaced ("plush bear bags" / "sleeping bags")
     "negation-parse": 0.9,  # a predicate both sentences have is negated in one only
     "negation-sentiment": 0.8,  # an affective word replaced by its opposite, the negations unchanged
     "quote-meaning": 0.92,  # a negation, a figure or a name changed inside a quotation
