@@ -30,6 +30,8 @@ from .severity import CONF, Flag
 
 #: Noun phrases this close in embedding space are rewordings ("region hurricanes" / "area hurricanes").
 SAME_PHRASE = 0.8
+#: Two names this close in embedding space are taken as one ("Beginner Trombone" / "trumpet trombone").
+SAME_NAME_PHRASE = 0.9
 #: A matched row this similar is close enough to read a one-sided figure as added.
 CLOSE = 0.6
 
@@ -105,7 +107,10 @@ class Seg:
 
     @property
     def text(self) -> str:
-        return self.side.text[self.start : self.end]
+        """The words of the row with the punctuation that ends it (what the tagger reads)."""
+        last_tok = self.side.tok_range(self.last)[1]
+        end = self.side.spans[self.last].end if self.hi >= last_tok else self.end
+        return self.side.text[self.start : end]
 
     @property
     def starts(self) -> list[int]:
@@ -295,6 +300,20 @@ def numbers(d: RowDiff, roles: Roles) -> list[Flag]:
         out.append(Flag(kind, Span(x.start, x.end), Span(y.start, y.end),
                         f"{roles.name(roles.copy).capitalize()} gives the {what} \"{c}\" where "
                         f"{roles.name(roles.orig)} has \"{o}\".", conf))
+    # a month named alone ("in August" / "in July")
+    covered = [(q.start, q.end) for q in qa + qb]
+    for tag, i1, i2, j1, j2 in d.changed():
+        if tag != "replace":
+            continue
+        mo_a = [i for i in range(i1, i2) if d.a.norms[i] in MONTHS and len(d.a.norms[i]) > 3
+                and not any(s <= d.a.starts[i] < e for s, e in covered)]
+        mo_b = [j for j in range(j1, j2) if d.b.norms[j] in MONTHS and len(d.b.norms[j]) > 3
+                and not any(s <= d.b.starts[j] < e for s, e in covered)]
+        if mo_a and mo_b and MONTHS[d.a.norms[mo_a[0]]] != MONTHS[d.b.norms[mo_b[0]]]:
+            o, c = roles.says(d.a.words(mo_a[0], mo_a[0] + 1), d.b.words(mo_b[0], mo_b[0] + 1))
+            out.append(Flag("date-changed", d.a.span(mo_a[0], mo_a[0] + 1), d.b.span(mo_b[0], mo_b[0] + 1),
+                            f"{roles.name(roles.copy).capitalize()} gives the month \"{c}\" where "
+                            f"{roles.name(roles.orig)} has \"{o}\".", CONF["date"] * crispness(d, "a", d.a.starts[mo_a[0]])))
     # a figure only the copy has, in a row that otherwise says the same
     copy_only = [y for k, y in enumerate(only_b) if k not in taken_b] if roles.copy == "b" else \
         [x for x in only_a if all(x is not p[0] for p in pairs)]
@@ -395,13 +414,19 @@ def pos(t) -> str:
 
 
 def _mentions(s: Seg, toks: dict, i1: int, i2: int) -> list[tuple[int, int]]:
-    """Runs of proper-noun words in [i1, i2) (word index ranges)."""
+    """Runs of name words in [i1, i2) (word index ranges): proper nouns, and capitalised adjectives
+    ("Irish", "Scottish") that are not the first word of a sentence. A sentence's first word counts
+    when tagged a proper noun and not a function word ("Barcelona won")."""
     out: list[tuple[int, int]] = []
     for i in range(i1, i2):
         t = toks.get(s.starts[i])
         if t is None or s.norms[i] in MONTHS or s.norms[i] in WEEKDAYS:
             continue
-        if pos(t) == "PROPN" and _is_name_shaped(s, i):
+        p = pos(t)
+        shaped = _is_name_shaped(s, i)
+        first = not shaped and s.side.text[s.starts[i]:s.starts[i] + 1].isupper() and p == "PROPN" \
+            and s.norms[i] not in STOPWORDS and len(s.norms[i]) > 2
+        if (p == "PROPN" and (shaped or first)) or (p in ("ADJ", "NOUN") and shaped):
             if out and out[-1][1] == i:
                 out[-1] = (out[-1][0], i + 1)
             else:
@@ -430,20 +455,23 @@ def entities(d: RowDiff, ta: dict, tb: dict, roles: Roles, parse: Callable[[], N
         # a name is no change when the other row has an alias or variant of it, or the other text names it
         new_a = [k for k, n in enumerate(names_a) if not any(same_name(n, m) for m in names_b) and not mentioned_in(n, norm_b)]
         new_b = [k for k, n in enumerate(names_b) if not any(same_name(n, m) for m in names_a) and not mentioned_in(n, norm_a)]
+        new_c, names_o = (new_b, names_a) if roles.copy == "b" else (new_a, names_b)
         hit, conf, ra, rb = False, 0.0, (i1, i2), (j1, j2)
-        if new_a and new_b:
-            ra, rb = ma[new_a[0]], mb[new_b[0]]
+        swapped = [(x, y) for x in range(len(names_a)) for y in range(len(names_b))
+                   if not same_name(names_a[x], names_b[y]) and (x in new_a or y in new_b)]
+        if new_c and names_o and swapped:
+            # a name the original never mentions where the original names something else
+            x, y = next(((x, y) for x, y in swapped if (y if roles.copy == "b" else x) in new_c), swapped[0])
+            ra, rb = ma[x], mb[y]
             v = embedder().encode([d.a.words(*ra), d.b.words(*rb)])
-            # the embedder cannot tell names apart ("Obama" / "Bush" 0.69), but a near-identical phrase is a variant
-            if float(v[0] @ v[1]) < SAME_PHRASE:
+            if float(v[0] @ v[1]) < SAME_NAME_PHRASE:  # near-identical phrases are variants the rules missed
                 hit, conf = True, CONF["name-swap"]
-        else:
+        elif new_c and not names_o:
             # a name the original never mentions, put where the original has other content words
-            new_c, m_c, seg_o, toks_o, lo, hi = (new_b, mb, d.a, ta, i1, i2) if roles.copy == "b" else (new_a, ma, d.b, tb, j1, j2)
-            if new_c and _content(seg_o, toks_o, lo, hi) and not (names_a if roles.copy == "b" else names_b):
+            m_c, seg_o, toks_o, lo, hi = (mb, d.a, ta, i1, i2) if roles.copy == "b" else (ma, d.b, tb, j1, j2)
+            if _content(seg_o, toks_o, lo, hi):
                 phrase_c = (d.b if roles.copy == "b" else d.a).words(*m_c[new_c[0]])
-                phrase_o = seg_o.words(lo, hi)
-                v = embedder().encode([phrase_c, phrase_o])
+                v = embedder().encode([phrase_c, seg_o.words(lo, hi)])
                 if float(v[0] @ v[1]) < SAME_PHRASE:
                     hit, conf = True, CONF["name-new"]
         if not hit:

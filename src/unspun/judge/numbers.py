@@ -148,13 +148,18 @@ def _step(q: Quantity) -> float | None:
     if m.group(1):
         return scale * 10.0 ** -len(m.group(1))
     digits = m.group(0).replace(",", "")
-    return scale * 10.0 ** (len(digits) - len(digits.rstrip("0")))
+    zeros = len(digits) - len(digits.rstrip("0"))
+    if scale == 1 and zeros < 2:
+        return None  # "30" / "31" is a change, not rounding; "12,500" / "12,480" is
+    return scale * 10.0 ** zeros
 
 
 def rounded(x: Quantity, y: Quantity) -> bool:
     """One figure is the other rounded: "$114.3 million" / "$114 million", "12,480" / "12,500"."""
     if kind(x.value) != kind(y.value) or kind(x.value) not in ("n", "money", "pct") or is_year(x) or is_year(y):
         return False
+    if re.search(r"\d(?:st|nd|rd|th)\b", x.text + " " + y.text):
+        return False  # ordinals are ranks, never rounded
     vx, vy = magnitude(x.value), magnitude(y.value)
     if vx is None or vy is None or vx == vy or vx <= 0 or vy <= 0:
         return False
