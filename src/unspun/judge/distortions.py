@@ -32,6 +32,8 @@ from .severity import CONF, Flag
 SAME_PHRASE = 0.8
 #: Two names this close in embedding space are taken as one ("Beginner Trombone" / "trumpet trombone").
 SAME_NAME_PHRASE = 0.9
+#: Row similarities below which word-level changes are less certain (see ``looseness``).
+LOOSE = (0.75, 0.6)
 #: A matched row this similar is close enough to read a one-sided figure as added.
 CLOSE = 0.6
 
@@ -240,6 +242,11 @@ def crispness(d: RowDiff, side: str, offset: int) -> float:
     return 1.0 if n <= 3 else 0.85 if n <= 6 else 0.6
 
 
+def looseness(d: RowDiff) -> float:
+    """Rows matched loosely (a translation chain, heavy rewording) make word-level changes less certain."""
+    return 1.0 if d.sim >= LOOSE[0] else 0.8 if d.sim >= LOOSE[1] else 0.55
+
+
 def _compatible(x: Quantity, y: Quantity) -> bool:
     kx, ky = kind(x.value), kind(y.value)
     if kx == ky or {kx, ky} <= {"n", "money"}:
@@ -296,7 +303,7 @@ def numbers(d: RowDiff, roles: Roles) -> list[Flag]:
             kind = "number-changed"
             conf = CONF["number-words"] if x.is_word or y.is_word else CONF["number-digits"]
             what = "figure"
-        conf *= min(crispness(d, "a", x.start), crispness(d, "b", y.start))
+        conf *= min(crispness(d, "a", x.start), crispness(d, "b", y.start)) * looseness(d)
         out.append(Flag(kind, Span(x.start, x.end), Span(y.start, y.end),
                         f"{roles.name(roles.copy).capitalize()} gives the {what} \"{c}\" where "
                         f"{roles.name(roles.orig)} has \"{o}\".", conf))
@@ -426,8 +433,9 @@ def _mentions(s: Seg, toks: dict, i1: int, i2: int) -> list[tuple[int, int]]:
         shaped = _is_name_shaped(s, i)
         first = not shaped and s.side.text[s.starts[i]:s.starts[i] + 1].isupper() and p == "PROPN" \
             and s.norms[i] not in STOPWORDS and len(s.norms[i]) > 2
-        if (p == "PROPN" and (shaped or first)) or (p in ("ADJ", "NOUN") and shaped):
-            if out and out[-1][1] == i:
+        if (p == "PROPN" and (shaped or first)) or (p == "ADJ" and shaped):
+            gap = s.side.text[s.ends[i - 1] : s.starts[i]] if i > 0 else ""
+            if out and out[-1][1] == i and gap.strip(" -'’") == "":
                 out[-1] = (out[-1][0], i + 1)
             else:
                 out.append((i, i + 1))
@@ -480,7 +488,7 @@ def entities(d: RowDiff, ta: dict, tb: dict, roles: Roles, parse: Callable[[], N
         if not hit:
             continue
         n = max(i2 - i1, j2 - j1)
-        conf *= 1.0 if n <= 3 else 0.85 if n <= 6 else 0.6
+        conf *= (1.0 if n <= 3 else 0.85 if n <= 6 else 0.6) * looseness(d)
         # take in the noun the changed words qualify ("holiday" -> "holiday campaign")
         a0, a1 = ra
         b0, b1 = rb
