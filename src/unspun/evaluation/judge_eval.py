@@ -192,10 +192,10 @@ def _f(x: float | None, fmt: str = ".3f") -> str:
 
 def table(results: list[Result]) -> str:
     """The summary table (one row per set) and, per set, recall per kind."""
-    lines = [f"{'set':<28}{'cases':>6}{'words':>8}{'recall':>8}{'prec.':>7}{'false':>6}{'/1000w':>8}{'/case':>7}"
+    lines = [f"{'set':<34}{'cases':>6}{'words':>8}{'recall':>8}{'prec.':>7}{'false':>6}{'/1000w':>8}{'/case':>7}"
              f"{'high real':>10}{'low':>5}"]
     for r in results:
-        lines.append(f"{r.name:<28}{r.cases:>6}{r.reused_words:>8}{_f(r.recall()):>8}{_f(r.precision()):>7}"
+        lines.append(f"{r.name:<34}{r.cases:>6}{r.reused_words:>8}{_f(r.recall()):>8}{_f(r.precision()):>7}"
                      f"{r.false_alarms:>6}{_f(r.per_1000(), '.2f'):>8}{_f(r.per_case(), '.2f'):>7}"
                      f"{_f(r.real_share('high')):>10}{r.low_flags:>5}")
     for r in results:
@@ -213,3 +213,59 @@ def table(results: list[Result]) -> str:
             for k, t in sorted(r.flags.items()):
                 lines.append(f"  {k:<20}{t.shown:>6}{t.on_edit:>6}{_f(t.on_edit / t.shown if t.shown else None):>8}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the sets together
+
+SET_NAMES = ("generator", "vitaminc", "pan-verbatim", "pan-translation", "pan-summary", "pan-random")
+#: The VitaminC edit types the recall target is over.
+VITAMINC_TARGET = ("number", "date", "name", "negation")
+
+
+def fixed_sample_dirs() -> tuple["Path", "Path"]:
+    """The vendored samples (``tests/data/pan13``, ``tests/data/vitaminc``) of a checkout."""
+    from pathlib import Path
+
+    from ..errors import ConfigError
+
+    root = Path(__file__).resolve().parents[3] / "tests" / "data"
+    pan, vc = root / "pan13", root / "vitaminc"
+    if not (pan / "judge-sample.txt").is_file() or not (vc / "real-test-sample.jsonl").is_file():
+        raise ConfigError(f"the fixed samples are not in {root}: --fixed-sample works from a checkout of the repository")
+    return pan, vc
+
+
+def run_sets(names: list[str], *, split: str = "held-out", pan: str | None = None, vitaminc: str | None = None,
+             fixed_sample: bool = False, sample: int | None = None, n: int = 40, seed: int = 0,
+             progress: Callable[[str], None] | None = None) -> list[Result]:
+    """Score the named sets; a corpus that cannot be found raises ``ConfigError`` before anything runs."""
+    from .datasets import pan13_dir, vitaminc_dir
+
+    pan_root = vc_file = None
+    if fixed_sample:
+        pan_root, vc_root = fixed_sample_dirs()
+        vc_file = vc_root / "real-test-sample.jsonl"
+    else:
+        if any(x.startswith("pan-") for x in names):
+            pan_root = pan13_dir(pan)
+        if "vitaminc" in names:
+            vc_file = vitaminc_dir(vitaminc) / "real-test.jsonl"
+    out = []
+    for name in names:
+        if progress:
+            progress(name)
+        if name == "generator":
+            from .distortions import evaluate, generate
+
+            out += list(evaluate(generate(n, seed), seed))
+        elif name == "vitaminc":
+            from .vitaminc import article_pairs, read_revisions
+
+            cases = article_pairs(read_revisions(vc_file), seed=seed, split="all" if fixed_sample else split, limit=sample)
+            out.append(score(f"vitaminc ({'fixed sample' if fixed_sample else split})", cases, target=VITAMINC_TARGET))
+        else:
+            from .judge_pan import pan_cases
+
+            cases = pan_cases(pan_root, name, split="all" if fixed_sample else split, sample=sample, seed=seed)
+            out.append(score(f"{name} ({'fixed sample' if fixed_sample else split})", cases))
+    return out

@@ -244,7 +244,7 @@ def crispness(d: RowDiff, side: str, offset: int) -> float:
 
 def looseness(d: RowDiff) -> float:
     """Rows matched loosely (a translation chain, heavy rewording) make word-level changes less certain."""
-    return 1.0 if d.sim >= LOOSE[0] else 0.8 if d.sim >= LOOSE[1] else 0.55
+    return 1.0 if d.sim >= LOOSE[0] else 0.8 if d.sim >= LOOSE[1] else 0.5
 
 
 def _compatible(x: Quantity, y: Quantity) -> bool:
@@ -367,11 +367,11 @@ def negation(d: RowDiff, doc_a, doc_b, roles: Roles, parse: Callable[[], None]) 
         return []  # no change of polarity, or a negation and an antonym that cancel out
     if reversed_op:
         i1, i2, j1, j2 = reversed_op
-        why, conf = "reverses the sentiment of the statement", CONF["negation-sentiment"]
+        why, conf = "reverses the sentiment of the statement", CONF["negation-sentiment"] * max(looseness(d), 0.8)
     else:
         o = cue_ops[0]
         i1, i2, j1, j2 = o[1], o[2], o[3], o[4]
-        why, conf = "flips the negation of the statement", CONF["negation-parse"]
+        why, conf = "flips the negation of the statement", CONF["negation-parse"] * looseness(d)
     i1, i2 = _context(d.a, i1, max(i2, i1 + 1))
     j1, j2 = _context(d.b, j1, max(j2, j1 + 1))
     i2, j2 = min(i2 + 1, len(na)), min(j2 + 1, len(nb))

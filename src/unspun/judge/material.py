@@ -40,17 +40,21 @@ def inside(P: Pairing, side: str) -> set[int]:
     """Sentences of ``side`` that lie inside reused material (see the module docstring).
 
     In a rewrite every examined sentence; otherwise the sentences at least half inside one passage
-    (the text between two passages is the document's own, or material it chose not to take)."""
+    and between two of its matched sentences (the text between two passages is the document's own, or
+    material it chose not to take)."""
     S = P.A if side == "a" else P.B
     if P.rewrite:
         return set(P.examined_a if side == "a" else P.examined_b)
     out: set[int] = set()
-    for r in P.regions:
+    for r_i, r in enumerate(P.regions):
         idx = r.ia if side == "a" else r.ib
         spans = r.pa if side == "a" else r.pb
+        linked = sorted(i for x in P.links if x.region == r_i and x.a and x.b for i in (x.a if side == "a" else x.b))
         for i in idx:
             s = S.spans[i]
-            if any(min(s.end, p.end) - max(s.start, p.start) >= 0.5 * len(s) for p in spans):
+            # reused text on both sides of it: at a passage's edge the aligner may have run over the document's own text
+            if linked and linked[0] < i < linked[-1] and \
+                    any(min(s.end, p.end) - max(s.start, p.start) >= 0.5 * len(s) for p in spans):
                 out.add(i)
     return out
 
@@ -133,7 +137,7 @@ def added(P: Pairing, roles: Roles, skip: set[int], passages: list[tuple[Span, S
         if not (figures or names):
             continue
         conf = CONF["added-number-name"] if figures and names else CONF["added-fact"]
-        what = ", ".join(f"\"{x}\"" for x in (figures + names)[:3])
+        what = ", ".join(f"\"{x}\"" for x in list(dict.fromkeys(figures + names))[:3])
         a, b = _one_sided(C.spans[i], roles.copy, True, roles)
         out.append(Flag("added-claim", a, b,
                         f"{roles.copy_subject()} adds a claim the original does not make: \"{clip(text, 200)}\" "
