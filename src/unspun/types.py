@@ -161,8 +161,8 @@ class Distortion:
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
-            "a": self.a.to_dict() if self.a else None,
-            "b": self.b.to_dict() if self.b else None,
+            "a": self.a.to_dict() if self.a is not None else None,
+            "b": self.b.to_dict() if self.b is not None else None,
             "detail": self.detail,
             "severity": self.severity,
             "confidence": _r(self.confidence),
@@ -236,6 +236,7 @@ class SentenceMap:
         }
         if self.capped:
             d["capped"] = True
+        if self.note:
             d["note"] = self.note
         return d
 
