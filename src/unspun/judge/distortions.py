@@ -32,8 +32,8 @@ from .severity import CONF, Flag
 SAME_PHRASE = 0.8
 #: Two names this close in embedding space are taken as one ("Beginner Trombone" / "trumpet trombone").
 SAME_NAME_PHRASE = 0.9
-#: Row similarities below which word-level changes are less certain (see ``looseness``).
-LOOSE = (0.75, 0.6)
+#: Shares of a row's words kept equal below which word-level changes are less certain (see ``looseness``).
+LOOSE = (0.7, 0.45)
 #: A matched row this similar is close enough to read a one-sided figure as added.
 CLOSE = 0.6
 
@@ -243,8 +243,11 @@ def crispness(d: RowDiff, side: str, offset: int) -> float:
 
 
 def looseness(d: RowDiff) -> float:
-    """Rows matched loosely (a translation chain, heavy rewording) make word-level changes less certain."""
-    return 1.0 if d.sim >= LOOSE[0] else 0.8 if d.sim >= LOOSE[1] else 0.5
+    """Rows matched loosely (a translation chain, heavy rewording) make word-level changes less certain: the
+    share of the row's words the token alignment keeps equal says how loose (an edited sentence keeps most)."""
+    same = sum(i2 - i1 for tag, i1, i2, _, _ in d.ops if tag == "equal")
+    share = 2 * same / max(1, len(d.a.norms) + len(d.b.norms))
+    return 1.0 if share >= LOOSE[0] else 0.55 if share >= LOOSE[1] else 0.45
 
 
 def _compatible(x: Quantity, y: Quantity) -> bool:
@@ -371,7 +374,8 @@ def negation(d: RowDiff, doc_a, doc_b, roles: Roles, parse: Callable[[], None]) 
     else:
         o = cue_ops[0]
         i1, i2, j1, j2 = o[1], o[2], o[3], o[4]
-        why, conf = "flips the negation of the statement", CONF["negation-parse"] * looseness(d)
+        why = "flips the negation of the statement"
+        conf = CONF["negation-parse"] * looseness(d) * (1.0 if max(i2 - i1, j2 - j1) <= 3 else 0.8)
     i1, i2 = _context(d.a, i1, max(i2, i1 + 1))
     j1, j2 = _context(d.b, j1, max(j2, j1 + 1))
     i2, j2 = min(i2 + 1, len(na)), min(j2 + 1, len(nb))

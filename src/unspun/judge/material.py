@@ -59,6 +59,12 @@ def inside(P: Pairing, side: str) -> set[int]:
     return out
 
 
+def _guessed(P: Pairing, roles: Roles) -> float:
+    """Without a verdict, a sentence one text has inside a partly reused passage may as well be a cut from the
+    other: "added" and "dropped" are then guesses."""
+    return 1.0 if roles.known or P.rewrite else 0.7
+
+
 def _sides(P: Pairing, roles: Roles) -> tuple[Side, Side, dict, dict]:
     C, O = (P.A, P.B) if roles.copy == "a" else (P.B, P.A)
     pc, po = (P.pair_of_a, P.pair_of_b) if roles.copy == "a" else (P.pair_of_b, P.pair_of_a)
@@ -136,13 +142,26 @@ def added(P: Pairing, roles: Roles, skip: set[int], passages: list[tuple[Span, S
         figures, names, attributed = _new_facts(doc, text, O, o_norm, o_values)
         if not (figures or names):
             continue
-        conf = CONF["added-number-name"] if figures and names else CONF["added-fact"]
+        conf = (CONF["added-number-name"] if figures and names else CONF["added-fact"]) * _guessed(P, roles)
         what = ", ".join(f"\"{x}\"" for x in list(dict.fromkeys(figures + names))[:3])
         a, b = _one_sided(C.spans[i], roles.copy, True, roles)
         out.append(Flag("added-claim", a, b,
                         f"{roles.copy_subject()} adds a claim the original does not make: \"{clip(text, 200)}\" "
                         f"(new: {what}).", conf))
     return out
+
+
+def _seamless(P: Pairing, roles: Roles, blk: list[int]) -> bool:
+    """Do the copy's rows just before and after a run of the original sit next to each other in the copy?"""
+    po = P.pair_of_a if roles.orig == "a" else P.pair_of_b
+    before = [po[i] for i in range(blk[0] - 1, -1, -1) if i in po][:1]
+    after = [po[i] for i in range(blk[-1] + 1, blk[-1] + 50) if i in po][:1]
+    if not before or not after:
+        return False
+    cb = before[0].b if roles.copy == "b" else before[0].a
+    ca = after[0].b if roles.copy == "b" else after[0].a
+    C = P.B if roles.copy == "b" else P.A
+    return all(C.boiler[j] or not C.terms(j) for j in range(cb[-1] + 1, ca[0]))
 
 
 def dropped(P: Pairing, roles: Roles, passages: list[tuple[Span, Span]]) -> list[Flag]:
@@ -168,11 +187,12 @@ def dropped(P: Pairing, roles: Roles, passages: list[tuple[Span, Span]]) -> list
         if len(text) < DROP_MIN_CHARS or len(text.split()) < DROP_MIN_WORDS:
             continue
         n = len(blk)
-        if n < 2 and not P.rewrite:
-            continue  # a single sentence at a passage's edge is the aligner's boundary, not a cut
+        if not P.rewrite and (n < 2 or not _seamless(P, roles, blk)):
+            continue  # a single sentence at a passage's edge is the aligner's boundary; text of the copy's own
+            # between the rows around the run means two reused pieces, not a cut
         a, b = _one_sided(span, roles.orig, False, roles)
         out.append(Flag("dropped-material", a, b,
                         f"{roles.copy_subject()} leaves out {n} sentence{'s' if n > 1 else ''} of the original "
                         f"({len(text)} characters): \"{clip(text, 100)}\".",
-                        CONF["dropped-long"] if n >= 3 else CONF["dropped"]))
+                        (CONF["dropped-long"] if n >= 3 else CONF["dropped"]) * _guessed(P, roles)))
     return out

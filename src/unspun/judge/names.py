@@ -67,6 +67,9 @@ def same_name(x: str, y: str) -> bool:
     # "Obama" / "Barack Obama", "Des Jardins" / "Nicholas Des Jardins": one is part of the other
     if set(wa) <= set(wb) or set(wb) <= set(wa):
         return True
+    # an abbreviation: "Rep" / "Republic", "Gen." / "General"
+    if len(wa) == 1 and len(wb) == 1 and min(len(ca), len(cb)) >= 3 and (ca.startswith(cb) or cb.startswith(ca)):
+        return True
     # initials: "BPI" / "British Phonographic Industry"
     if (len(wa) == 1 and len(ca) >= 2 and _initials(wb) == ca) or (len(wb) == 1 and len(cb) >= 2 and _initials(wa) == cb):
         return True

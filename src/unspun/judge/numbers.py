@@ -38,10 +38,19 @@ class Quantity:
 
     def readings(self) -> list[str]:
         """Other values the written figure may mean: "2.402" or "2,402" in the other decimal convention, "0522"."""
-        m = re.fullmatch(r"(\d{1,3})([.,])(\d{3})", self.text.strip())
+        t = self.text.strip().lstrip("$€£¥ ")
+        m = re.fullmatch(r"(\d{1,3})([.,])(\d{3})", t)
         out = []
-        if m and kind(self.value) == "n":
-            out += ["n:" + str(int(m.group(1) + m.group(3))), "n:" + _fmt(float(m.group(1) + "." + m.group(3)))]
+        k = kind(self.value)
+        if m and k in ("n", "money"):
+            out += [f"{k}:" + str(int(m.group(1) + m.group(3))), f"{k}:" + _fmt(float(m.group(1) + "." + m.group(3)))]
+        if k == "pct":  # a percent sign lost or added: "90%" / "90"
+            out.append("n:" + self.value.split(":", 1)[1])
+        if k == "n" and not self.is_word:
+            out.append("pct:" + self.value.split(":", 1)[1])
+        d = re.fullmatch(r"date:(\d+)-(\d+)(-\d+)?", self.value)
+        if d and int(d.group(1)) <= 31:  # 02/17/2009 and 17/02/2009 are one day
+            out.append(f"date:{int(d.group(2))}-{int(d.group(1))}{d.group(3) or ''}")
         if re.fullmatch(r"0\d+", self.text.strip()):
             out.append("n:" + str(int(self.text)))
         return out
@@ -79,7 +88,7 @@ def quantities(text: str, start: int = 0, end: int | None = None) -> list[Quanti
                 x = float(digits.replace(",", "."))
             except ValueError:
                 continue
-            if g["scale"]:
+            if g["scale"] and not (g["scale"].lower() == "m" and not g["cur"]):  # "321.8 m" is metres
                 x *= SCALES[g["scale"].lower()]
             v = ("money:" if g["cur"] else "pct:" if g["pct"] else "n:") + _fmt(x)
         else:
@@ -167,6 +176,8 @@ def rounded(x: Quantity, y: Quantity) -> bool:
         return False
     for p, q in ((x, y), (y, x)):
         step = _step(q)
+        if step is None and "." in p.text and "." not in q.text:
+            step = (magnitude(q.value) or 0) / max(1.0, float(re.sub(r"[^\d]", "", q.text) or 1))  # 508.1 -> 508
         if step is not None and step > 0 and abs(magnitude(p.value) - magnitude(q.value)) <= step / 2 * (1 + 1e-9):
             return True
     return False

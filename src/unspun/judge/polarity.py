@@ -8,6 +8,7 @@ moves the negation to a predicate the other sentence does not have are not flips
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from .lexicon import NEGATIONS, NEGATIVE, POSITIVE
@@ -63,10 +64,28 @@ def predicates(doc) -> Counter[str]:
     return Counter(key(t.lower_.replace("’", "'")) for t in doc if t.tag_.startswith("VB") or t.tag_ == "MD")
 
 
+_AFFIX = re.compile(r"^(?:un|in|im|ir|il|dis|non-?)(\w{3,})$")
+
+
+def _affix_negated(doc) -> set[str]:
+    """Words negated by a prefix ("incorrect", "untrue", "dishonest") -> their stems ("correct", "true")."""
+    out = set()
+    for t in doc:
+        m = _AFFIX.match(t.lower_)
+        if m and t.tag_.startswith(("JJ", "VB", "RB")):
+            out.add(stem(m.group(1)))
+    return out
+
+
 def flipped(doc_a, doc_b) -> list[str]:
-    """Predicates both sentences have whose polarity differs."""
+    """Predicates both sentences have whose polarity differs ("not correct" / "incorrect" does not)."""
     na, nb = negated_predicates(doc_a), negated_predicates(doc_b)
     pa, pb = predicates(doc_a), predicates(doc_b)
+    if (sum(na.values()) > 0) != (sum(nb.values()) > 0):
+        neg_doc, other = (doc_a, doc_b) if sum(na.values()) else (doc_b, doc_a)
+        words = {stem(t.lower_) for t in neg_doc}
+        if _affix_negated(other) & words:
+            return []  # the negation moved into a prefix
     out = []
     for k in sorted(set(na) | set(nb)):
         if (pa[k] or na[k]) and (pb[k] or nb[k]) and (na[k] > 0) != (nb[k] > 0):

@@ -133,10 +133,24 @@ def quote_altered(A: Side, B: Side, qa: Span, qb: Span, found: list[Flag], roles
                 f"\"{clip(o)}\" became \"{clip(c)}\"{tail}.", conf)
 
 
+#: Quotations in rows matched more loosely than this (a translation chain) are less surely altered.
+LOOSE_ROW = 0.6
+
+
+def _row_sim(P: Pairing, q: Span) -> float:
+    """Similarity of the matched row holding quotation ``q`` of text a (1 when it is in no row)."""
+    for x in P.pairs:
+        if P.A.spans[x.a[0]].start <= q.start < P.A.spans[x.a[-1]].end:
+            return x.sim
+    return 1.0
+
+
 def quote_flags(pairing: Pairing, roles: Roles, found: list[Flag]) -> list[Flag]:
     out = []
     for qa, qb in _pair_quotes(pairing):
         q = quote_altered(pairing.A, pairing.B, qa, qb, found, roles)
         if q is not None:
+            if _row_sim(pairing, qa) < LOOSE_ROW:
+                q = Flag(q.kind, q.a, q.b, q.detail, q.confidence * 0.55)
             out.append(q)
     return out
