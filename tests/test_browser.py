@@ -98,7 +98,8 @@ def page(browser):
     context.close()
 
 
-def test_seed_pair_side_by_side(server, page):
+def compare_seed_pair(server: str, page) -> None:
+    """Submit the seed pair (examples/corpus) on the web form and wait for the pair page."""
     original = (CORPUS / "seed-000_39c885e149670517.txt").read_text(encoding="utf-8")
     spun = (CORPUS / "seed-002_9a117862eab7609d.txt").read_text(encoding="utf-8")
     page.goto(server + "/")
@@ -106,6 +107,10 @@ def test_seed_pair_side_by_side(server, page):
     page.fill("#b", spun)
     with page.expect_navigation():
         page.click("#compare-submit")
+
+
+def test_seed_pair_side_by_side(server, page):
+    compare_seed_pair(server, page)
     assert page.url.endswith("/compare")
 
     # highlighted passages, the same number on both sides, and the distortion list
@@ -168,13 +173,7 @@ def test_seed_pair_page_reads_whole_at_1280(server, browser, tmp_path):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
     page = context.new_page()
     page.set_default_timeout(60_000)
-    original = (CORPUS / "seed-000_39c885e149670517.txt").read_text(encoding="utf-8")
-    spun = (CORPUS / "seed-002_9a117862eab7609d.txt").read_text(encoding="utf-8")
-    page.goto(server + "/")
-    page.fill("#a", original)
-    page.fill("#b", spun)
-    with page.expect_navigation():
-        page.click("#compare-submit")
+    compare_seed_pair(server, page)
     assert page.evaluate(SCROLLERS) == []
     items = page.locator("#distortions > li")
     n = items.count()

@@ -1,9 +1,9 @@
 """CI floors of the judge on the fixed samples vendored in tests/data (no outside data needed).
 
-What the samples measure (``unspun eval distortions --fixed-sample``): VitaminC typed-edit recall 0.935 at
-precision 1.000; PAN no-obfuscation 0 shown flags; PAN summary 0.25 shown flags per pair; PAN
-translation 8.0 shown flags per 1,000 reused words (the issue's target, 2, is not met: see
-docs/distortions.md). The floors leave room for one or two flips, not for a regression.
+What the samples measure (``unspun eval distortions --fixed-sample``): VitaminC typed-edit recall 0.947 at
+precision 1.000; PAN no-obfuscation 0 shown flags; PAN summary 0.08 shown flags per pair; PAN
+translation 2.0 shown flags per 1,000 reused words (2 flags on 997 words). The floors leave room for
+one or two flips, not for a regression.
 """
 from __future__ import annotations
 
@@ -38,13 +38,13 @@ def test_pan_verbatim_copies_carry_no_shown_flag(results):
 def test_pan_summaries_at_most_one_shown_flag_per_pair(results):
     r = results["pan-summary"]
     assert r.cases == 12
-    assert r.per_case() <= 0.5, r.examples
+    assert r.per_case() <= 0.34, r.examples
 
 
 def test_pan_translation_chain_false_alarm_rate(results):
     r = results["pan-translation"]
     assert r.cases == 12
-    assert r.per_1000() <= 10.0, r.examples
+    assert r.per_1000() <= 4.0, r.examples
 
 
 def test_missing_corpus_is_an_error_not_a_table_of_zeros(tmp_path):
