@@ -16,6 +16,7 @@ says when the cap was hit.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -239,14 +240,19 @@ class Pairing:
                 tuple(A.spans[i] for i in x.a), tuple(B.spans[j] for j in x.b),
                 "same" if same else "reworded", x.sim, x.moved)))
         # one-sided rows sit after the last matched row before them on their own side
+        chain = [x for x in self.pairs if not x.moved]
+        by_a = sorted((x.a[-1], x.b[-1]) for x in chain)
+        by_b = sorted((x.b[-1], x.a[-1]) for x in chain)
+        best_b = list(itertools.accumulate((b for _, b in by_a), max))
+        best_a = list(itertools.accumulate((a for _, a in by_b), max))
         for i in self.examined_a:
             if i not in self.pair_of_a and not A.boiler[i]:
-                prev = [x.b[-1] for x in self.pairs if not x.moved and x.a[-1] < i]
-                rows.append(((i, max(prev) if prev else -1), SentenceLink((A.spans[i],), (), "a-only")))
+                k = bisect_left(by_a, (i, -1))
+                rows.append(((i, best_b[k - 1] if k else -1), SentenceLink((A.spans[i],), (), "a-only")))
         for j in self.examined_b:
             if j not in self.pair_of_b and not B.boiler[j]:
-                prev = [x.a[-1] for x in self.pairs if not x.moved and x.b[-1] < j]
-                rows.append((((max(prev) if prev else -1) + 0.5, j), SentenceLink((), (B.spans[j],), "b-only")))
+                k = bisect_left(by_b, (j, -1))
+                rows.append((((best_a[k - 1] if k else -1) + 0.5, j), SentenceLink((), (B.spans[j],), "b-only")))
         rows.sort(key=lambda r: (r[0][0], r[0][1]))
         note = ""
         if self.capped:
@@ -460,8 +466,8 @@ def _touches(S: Side, idx: tuple[int, ...], spans: list[Span]) -> bool:
 def _pair_regions(A: Side, B: Side, regions: list[Region]) -> list[Link]:
     links: list[Link] = []
     for r_i, r in enumerate(regions):
-        ia = [i for i in r.ia if not A.boiler[i] and A.terms(i)]
-        ib = [j for j in r.ib if not B.boiler[j] and B.terms(j)]
+        ia = [i for i in r.ia if A.terms(i)]  # page furniture may match too; it is never added or dropped
+        ib = [j for j in r.ib if B.terms(j)]
         if not ia or not ib:
             continue
         s11, ta, tb, va, vb = _sims(A, B, ia, ib)
