@@ -72,6 +72,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     dist.add_argument("--sample", type=int, metavar="N", help="only N PAN pairs per set / N VitaminC articles")
     dist.add_argument("--n", type=int, default=40, help="generator: articles with edits (default 40)")
     dist.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    dist.add_argument("--background", type=int, default=3, metavar="K",
+                      help="generator: synonym swaps in every paragraph of the copy (default 3)")
     dist.add_argument("--show", action="store_true", help="also print missed edits and false alarms")
     dist.add_argument("--json", action="store_true", help="print the scores as JSON")
     dist.set_defaults(func=run_distortions)
@@ -148,10 +150,12 @@ def run_distortions(args: argparse.Namespace) -> int:
         raise ConfigError(f"unknown set {bad[0]!r}: choose from {', '.join(SET_NAMES)}")
     if args.sample is not None and args.sample < 1:
         raise ConfigError(f"--sample must be at least 1, not {args.sample}")
+    if args.background < 0:
+        raise ConfigError(f"--background must be 0 or more, not {args.background}")
     if args.n < 1:
         raise ConfigError(f"--n must be at least 1, not {args.n}")
     results = run_sets(names, split=args.split, pan=args.pan, vitaminc=args.vitaminc, fixed_sample=args.fixed_sample,
-                       sample=args.sample, n=args.n, seed=args.seed,
+                       sample=args.sample, n=args.n, seed=args.seed, background=args.background,
                        progress=lambda s: print(f"judging {s} ...", file=sys.stderr, flush=True))
     if not any(r.cases for r in results):
         raise ConfigError("no pair was judged: the corpora given hold no usable pairs")

@@ -236,7 +236,7 @@ def fixed_sample_dirs() -> tuple["Path", "Path"]:
 
 
 def run_sets(names: list[str], *, split: str = "held-out", pan: str | None = None, vitaminc: str | None = None,
-             fixed_sample: bool = False, sample: int | None = None, n: int = 40, seed: int = 0,
+             fixed_sample: bool = False, sample: int | None = None, n: int = 40, seed: int = 0, background: int = 3,
              progress: Callable[[str], None] | None = None) -> list[Result]:
     """Score the named sets; a corpus that cannot be found raises ``ConfigError`` before anything runs."""
     from .datasets import pan13_dir, vitaminc_dir
@@ -259,7 +259,7 @@ def run_sets(names: list[str], *, split: str = "held-out", pan: str | None = Non
 
             # the generator was tuned on seed 0; the held-out split draws other articles (seed + 1)
             gseed = seed + (1 if split == "held-out" and not fixed_sample else 0)
-            out += list(evaluate(generate(n, gseed), gseed))
+            out += list(evaluate(generate(n, gseed, background=background), gseed))
         elif name == "vitaminc":
             from .vitaminc import article_pairs, read_revisions
 
