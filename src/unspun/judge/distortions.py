@@ -257,14 +257,20 @@ def _compatible(x: Quantity, y: Quantity) -> bool:
     return {kx, ky} == {"n", "pct"}
 
 
+def _marker(text: str, q: Quantity) -> bool:
+    """A footnote or citation marker ("[2]", "^ 3"), not a figure of the story."""
+    return text[q.start - 1 : q.start] in ("[", "^") and text[q.end : q.end + 1] in ("]", "") or \
+        (text[q.start - 1 : q.start] == "[" and text[q.end : q.end + 1] == "]")
+
+
 def _counts(q: Quantity) -> bool:
     """Word figures "one", "first", "second", "half" come and go with wording; only count them against digits."""
     return not (q.is_word and q.value in ("n:1", "n:2", "n:0.5"))
 
 
 def numbers(d: RowDiff, roles: Roles) -> list[Flag]:
-    qa = [q for q in quantities(d.a.side.text, d.a.start, d.a.end)]
-    qb = [q for q in quantities(d.b.side.text, d.b.start, d.b.end)]
+    qa = [q for q in quantities(d.a.side.text, d.a.start, d.a.end) if not _marker(d.a.side.text, q)]
+    qb = [q for q in quantities(d.b.side.text, d.b.start, d.b.end) if not _marker(d.b.side.text, q)]
     used: set[int] = set()
     only_a = []
     for q in qa:
