@@ -498,7 +498,7 @@ def entities(d: RowDiff, ta: dict, tb: dict, roles: Roles, parse: Callable[[], N
         if not hit:
             continue
         n = max(i2 - i1, j2 - j1)
-        conf *= (1.0 if n <= 3 else 0.85 if n <= 6 else 0.6) * looseness(d)
+        conf *= (1.0 if n <= 3 else 0.85 if n <= 6 else 0.5) * looseness(d)
         # take in the noun the changed words qualify ("holiday" -> "holiday campaign")
         a0, a1 = ra
         b0, b1 = rb

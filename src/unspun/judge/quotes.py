@@ -66,7 +66,7 @@ def _pair_quotes(P: Pairing) -> list[tuple[Span, Span]]:
             continue
         used_a.add(i)
         used_b.add(j)
-        out.append((qa[i], qb[j]))
+        out.append((qa[i], qb[j], sim))
     return sorted(out)
 
 
@@ -133,6 +133,8 @@ def quote_altered(A: Side, B: Side, qa: Span, qb: Span, found: list[Flag], roles
                 f"\"{clip(o)}\" became \"{clip(c)}\"{tail}.", conf)
 
 
+#: Two quotations sharing less than this of their content words (Dice) may not be the same quotation.
+SAME_QUOTE = 0.5
 #: Quotations in rows matched more loosely than this (a translation chain) are less surely altered.
 LOOSE_ROW = 0.6
 
@@ -147,10 +149,12 @@ def _row_sim(P: Pairing, q: Span) -> float:
 
 def quote_flags(pairing: Pairing, roles: Roles, found: list[Flag]) -> list[Flag]:
     out = []
-    for qa, qb in _pair_quotes(pairing):
+    for qa, qb, sim in _pair_quotes(pairing):
         q = quote_altered(pairing.A, pairing.B, qa, qb, found, roles)
         if q is not None:
             if _row_sim(pairing, qa) < LOOSE_ROW:
                 q = Flag(q.kind, q.a, q.b, q.detail, q.confidence * 0.55)
+            elif sim < SAME_QUOTE:  # quotations that share little may be two different ones
+                q = Flag(q.kind, q.a, q.b, q.detail, q.confidence * 0.6)
             out.append(q)
     return out
