@@ -65,9 +65,10 @@ def judge(match: Match, a: Side | None = None, b: Side | None = None) -> Match:
     pairing = pair_sentences(match, a, b)
     original, evidence = provenance(match.a, match.b, pairing)
     if original in ("a", "b"):
-        roles = Roles(copy="b" if original == "a" else "a", known=True)
+        sure = any(e.kind not in ("containment", "verdict") and e.weight != 0 for e in evidence)
+        roles = Roles(copy="b" if original == "a" else "a", known=True, sure=sure)
     else:
-        roles = Roles(copy=_guess_copy(match, pairing), known=False)
+        roles = Roles(copy=_guess_copy(match, pairing), known=False, sure=False)
     distortions = find_distortions(pairing, roles, [(p.a, p.b) for p in match.passages],
                                    summary=_is_summary(match, pairing, roles.copy))
     return dataclasses.replace(match, original=original, evidence=evidence, distortions=tuple(distortions),

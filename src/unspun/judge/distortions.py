@@ -49,6 +49,7 @@ class Roles:
 
     copy: str  # "a" or "b"
     known: bool  # from the provenance verdict, not guessed from containment
+    sure: bool = True  # the verdict rests on more than containment (dates, credit lines, links, notes)
 
     @property
     def orig(self) -> str:
