@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "tests" / "data" / "seeds"
+CORPUS = ROOT / "examples" / "corpus"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -97,14 +98,19 @@ def page(browser):
     context.close()
 
 
-def test_seed_pair_side_by_side(server, page):
-    original = (SEEDS / "000_39c885e149670517.txt").read_text(encoding="utf-8")
-    spun = (SEEDS / "002_9a117862eab7609d.txt").read_text(encoding="utf-8")
+def compare_seed_pair(server: str, page) -> None:
+    """Submit the seed pair (examples/corpus) on the web form and wait for the pair page."""
+    original = (CORPUS / "seed-000_39c885e149670517.txt").read_text(encoding="utf-8")
+    spun = (CORPUS / "seed-002_9a117862eab7609d.txt").read_text(encoding="utf-8")
     page.goto(server + "/")
     page.fill("#a", original)
     page.fill("#b", spun)
     with page.expect_navigation():
         page.click("#compare-submit")
+
+
+def test_seed_pair_side_by_side(server, page):
+    compare_seed_pair(server, page)
     assert page.url.endswith("/compare")
 
     # highlighted passages, the same number on both sides, and the distortion list
@@ -153,6 +159,54 @@ def test_seed_pair_side_by_side(server, page):
         target.write_bytes(shot)
 
 
+SCROLLERS = """() => Array.from(document.querySelectorAll('*')).filter(e => {
+  const s = getComputedStyle(e);
+  const y = ['auto', 'scroll'].includes(s.overflowY) && e.scrollHeight > e.clientHeight + 1;
+  const x = ['auto', 'scroll'].includes(s.overflowX) && e.scrollWidth > e.clientWidth + 1;
+  return (y || x) && e !== document.documentElement && e !== document.body;
+}).map(e => e.tagName + '.' + e.className)"""
+
+
+def test_seed_pair_page_reads_whole_at_1280(server, browser, tmp_path):
+    """The pair page at 1280 px: every listed distortion is visible on a full-page screenshot (no card or
+    pane scrolls inside itself), the texts line up sentence by sentence, and the legend explains the rows."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    compare_seed_pair(server, page)
+    assert page.evaluate(SCROLLERS) == []
+    items = page.locator("#distortions > li")
+    n = items.count()
+    assert 5 <= n <= 15
+    height = page.evaluate("document.documentElement.scrollHeight")
+    shot = page.screenshot(full_page=True)
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    (ROOT / "artifacts" / "seed-pair-full.png").write_bytes(shot)
+    width, shot_height = struct.unpack(">II", shot[16:24])
+    assert width == 1280 and shot_height >= height - 1
+    for k in range(n):
+        item = items.nth(k)
+        box = item.bounding_box()
+        assert box and box["width"] > 0 and box["height"] > 0 and box["y"] + box["height"] <= shot_height, k
+        assert item.is_visible()
+        # its marks in the texts are on the page too, not clipped by a scrolling box
+        for link in item.locator("a[data-goto]").all():
+            target = page.locator("#" + link.get_attribute("data-goto"))
+            tb = target.bounding_box()
+            assert tb and tb["height"] > 0 and 0 <= tb["y"] and tb["y"] + tb["height"] <= shot_height, link.get_attribute("data-goto")
+    # rows from the sentence map: both columns have one cell per row, and every row kind is explained
+    cells_a = page.locator('.cols > .doc[data-side="a"]').count()
+    assert cells_a == page.locator('.cols > .doc[data-side="b"]').count() and cells_a >= 10
+    legend = page.inner_text(".legend")
+    for word in ("word for word", "reworded", "only in the copy", "only in the original"):
+        assert word in legend
+    assert page.locator(".doc.row-copy-only").count() >= 1 and page.locator(".doc.row-original-only").count() >= 1
+    # the made-up lawsuit sits in a copy-only cell, the dropped update in an original-only one
+    assert "lawsuit" in " ".join(page.locator('.doc.row-copy-only[data-side="b"]').all_inner_texts())
+    assert "UPDATE: 11/28/22" in " ".join(page.locator('.doc.row-original-only[data-side="a"]').all_inner_texts())
+    context.close()
+
+
 def test_hostile_document_runs_no_script(server, page):
     dialogs: list[str] = []
     console: list[str] = []
@@ -167,8 +221,8 @@ def test_hostile_document_runs_no_script(server, page):
     page.wait_for_timeout(500)  # give any injected handler time to fire
     assert dialogs == []
     assert console == []
-    text_a = page.inner_text('.doc[data-side="a"] .text')
-    text_b = page.inner_text('.doc[data-side="b"] .text')
+    text_a = "".join(page.locator('.doc[data-side="a"] .text').all_inner_texts())
+    text_b = "".join(page.locator('.doc[data-side="b"] .text').all_inner_texts())
     for s in ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<svg onload=alert(2)></svg>"):
         assert s in text_a and s in text_b
     assert page.locator("main img, main svg, main script").count() == 0

@@ -24,7 +24,7 @@ def test_json_is_exactly_match_to_dict(capsys):
         Document(str(SEED_COPY), SEED_COPY.read_text(encoding="utf-8")),
     ).to_dict()
     assert out == json.loads(json.dumps(expected))
-    assert set(out) == {"a", "b", "passages", "coverage_a", "coverage_b", "original", "evidence", "distortions"}
+    assert set(out) == {"a", "b", "passages", "coverage_a", "coverage_b", "original", "evidence", "distortions", "sentence_map"}
     assert out["a"]["length"] == len(SEED_ORIGINAL.read_text(encoding="utf-8"))
     for p in out["passages"]:
         assert set(p) == {"a", "b", "score", "kind"}

@@ -388,3 +388,43 @@ def test_cli_compare_check_scan_write_html(tmp_path, capsys):
     capsys.readouterr()
     assert main(["compare", str(a), str(tmp_path / "missing.txt"), "--html", str(tmp_path / "x.html")]) == 2
     assert "missing.txt" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- rows from the sentence map
+
+
+def _cells(page: str, side: str) -> list[str]:
+    cells = re.findall(rf'<div class="doc cell ([^"]*)" data-side="{side}" data-row="[^"]*" role="cell"><div class="text">(.*?)</div></div>', page, re.S)
+    return [(cls, html.unescape(re.sub(r"<[^>]+>", "", body))) for cls, body in cells]
+
+
+def test_pair_page_rows_follow_the_sentence_map_and_cover_each_text_once():
+    import unspun
+
+    root = Path(__file__).resolve().parents[1] / "examples" / "corpus"
+    a = (root / "seed-000_39c885e149670517.txt").read_text(encoding="utf-8")
+    b = (root / "seed-002_9a117862eab7609d.txt").read_text(encoding="utf-8")
+    m = unspun.compare(Document("000", a), Document("002", b))
+    page = render_pair(m)
+    parse(page)
+    ca, cb = _cells(page, "a"), _cells(page, "b")
+    assert len(ca) == len(cb) >= 10  # one row, two cells
+    assert "".join(t for _, t in ca) == a and "".join(t for _, t in cb) == b  # every character once, in order
+    kinds = {c.split()[0] for c, _ in ca + cb}
+    assert {"row-same", "row-reworded", "row-copy-only", "row-original-only"} <= kinds
+    # matched rows hold the sentences the map links, side by side
+    for link in m.sentence_map.matched():
+        if link.moved:
+            continue
+        ta = a[link.a[0].start : link.a[-1].end]
+        tb = b[link.b[0].start : link.b[-1].end]
+        assert any(x.strip() == ta and y.strip() == tb for (_, x), (_, y) in zip(ca, cb))
+    # the legend explains every row kind; low flags sit behind a count, high and medium are listed
+    for label in ("reused word for word", "reused, reworded", "only in the copy", "only in the original"):
+        assert label in page
+    low = [d for d in m.distortions if d.severity == "low"]
+    assert low and f"{len(low)} low-severity" in page
+    listed = re.search(r'<ul class="plain dlist small" id="distortions">(.*?)</ul>', page, re.S).group(1)
+    assert listed.count("<li>") == len(m.distortions) - len(low)
+    assert "max-height" not in page and "overflow-y:auto" not in page  # nothing scrolls inside itself
+    assert "@media print" in page

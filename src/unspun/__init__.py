@@ -5,7 +5,7 @@ __version__ = "0.1.0"
 
 from .api import compare
 from .errors import ConfigError, InputError, MissingDependency, StoreError, UnspunError
-from .types import Cluster, Distortion, Document, Evidence, Match, Passage, Span
+from .types import Cluster, Distortion, Document, Evidence, Match, Passage, SentenceLink, SentenceMap, Span
 
 __all__ = [
     "compare",
@@ -15,6 +15,8 @@ __all__ = [
     "Evidence",
     "Match",
     "Passage",
+    "SentenceLink",
+    "SentenceMap",
     "Span",
     "UnspunError",
     "InputError",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .output import format_match, write_json
+from .output import add_distortion_flag, format_match, write_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,6 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON list of Match.to_dict()")
     p.add_argument("--no-judge", action="store_true", help="only align; skip provenance and distortions")
     p.add_argument("--html", metavar="OUT.html", help="write the ranked matches as an HTML page (and its JSON twin)")
+    add_distortion_flag(p)
     p.set_defaults(func=run)
 
 
@@ -43,6 +44,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for n, m in enumerate(matches, 1):
         print(f"=== {n}. {m.a.id}  coverage: indexed {m.coverage_a:.0%}, {args.file} {m.coverage_b:.0%}")
-        print(format_match(m))
+        print(format_match(m, show_low=args.all_distortions))
         print()
     return 0

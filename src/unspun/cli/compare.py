@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .output import format_match, write_json
+from .output import add_distortion_flag, format_match, write_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print Match.to_dict() as JSON")
     p.add_argument("--no-judge", action="store_true", help="only align; skip provenance and distortions")
     p.add_argument("--html", metavar="OUT.html", help="write the side-by-side HTML page (and its JSON twin beside it)")
+    add_distortion_flag(p)
     p.set_defaults(func=run)
 
 
@@ -44,5 +45,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write_json(match.to_dict())
     else:
-        print(format_match(match))
+        print(format_match(match, show_low=args.all_distortions))
     return 0

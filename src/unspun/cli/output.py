@@ -7,9 +7,19 @@ import sys
 import textwrap
 from typing import TextIO
 
+import argparse
+
 from ..types import Match
 
 _SEVERITY_ORDER = ("high", "medium", "low")
+#: Severities listed by default; ``--all-distortions`` adds ``low``.
+SHOWN = ("high", "medium")
+
+
+def add_distortion_flag(parser: argparse.ArgumentParser) -> None:
+    """The one flag that shows low-severity distortions too (compare, check and scan)."""
+    parser.add_argument("--all-distortions", "--show-low", dest="all_distortions", action="store_true",
+                        help="list low-severity distortions too (default: high and medium only)")
 
 
 def _excerpt(text: str, start: int, end: int, width: int) -> list[str]:
@@ -20,8 +30,9 @@ def _excerpt(text: str, start: int, end: int, width: int) -> list[str]:
     return lines
 
 
-def format_match(match: Match, width: int | None = None) -> str:
-    """A readable side-by-side table of a match's passages, then its provenance and distortions."""
+def format_match(match: Match, width: int | None = None, *, show_low: bool = False) -> str:
+    """A readable side-by-side table of a match's passages, then its provenance and distortions
+    (high and medium; ``show_low`` lists the low ones too)."""
     width = width or min(shutil.get_terminal_size((120, 24)).columns, 160)
     col = max(30, (width - 3) // 2)
     a, b = match.a, match.b
@@ -47,11 +58,20 @@ def format_match(match: Match, width: int | None = None) -> str:
     out.append(f"Original: {names.get(match.original, 'unknown')}")
     for e in match.evidence:
         out.append(f"  - {e.detail} [{e.kind}, weight {e.weight:+.2f}]")
-    if match.distortions:
+    sm = match.sentence_map
+    if sm is not None:
+        if any(p.kind == "summary" for p in match.passages) or min(sm.covered_a, sm.covered_b) < 0.6 <= max(sm.covered_a, sm.covered_b):
+            out.append(f"Sentence map: {sm.covered_a:.0%} of A's and {sm.covered_b:.0%} of B's examined sentences are matched.")
+        if sm.capped:
+            out.append(f"Note: {sm.note}.")
+    levels = _SEVERITY_ORDER if show_low else SHOWN
+    shown = [d for d in match.distortions if d.severity in levels]
+    hidden = len(match.distortions) - len(shown)
+    if shown:
         out.append("")
-        out.append(f"Distortions ({len(match.distortions)}):")
-        for sev in _SEVERITY_ORDER:
-            items = [d for d in match.distortions if d.severity == sev]
+        out.append(f"Distortions ({len(shown)}):")
+        for sev in levels:
+            items = [d for d in shown if d.severity == sev]
             if not items:
                 continue
             out.append(f"  {sev.upper()}")
@@ -62,6 +82,8 @@ def format_match(match: Match, width: int | None = None) -> str:
                 if d.b:
                     where.append(f"B[{d.b.start}:{d.b.end}]")
                 out.append(f"  - {d.kind} {' '.join(where)}: {d.detail}")
+    if hidden:
+        out.append(f"({hidden} low-severity distortion{'s' if hidden > 1 else ''} not listed; --all-distortions lists them)")
     return "\n".join(out)
 
 

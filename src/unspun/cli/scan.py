@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .output import format_match, write_json
+from .output import add_distortion_flag, format_match, write_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-judge", action="store_true", help="only align; skip provenance and distortions")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.add_argument("--html", metavar="DIR", help="write an HTML report into DIR: index.html (paginated), one page per pair, JSON twins")
+    add_distortion_flag(p)
     p.set_defaults(func=run)
 
 
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {d}")
             for m in cluster.matches:
                 print()
-                print(format_match(m))
+                print(format_match(m, show_low=args.all_distortions))
             print()
     if args.html:
         from ..report import write_scan_report

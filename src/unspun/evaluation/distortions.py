@@ -72,6 +72,7 @@ _CLAIMS = (
     "According to {o}, {p} received a payment of {n} dollars in {y}.",
     "{o} confirmed in {y} that {p} had signed a contract worth {n} dollars.",
     "In {y}, {p} sued {o} for {n} dollars in damages.",
+    "According to the {s}, {o} was fined {n} dollars over the matter in {y}.",
 )
 _PEOPLE = ("Edmund Kessler", "Lucia Ferrante", "Amos Whitcombe", "Priya Raman", "Tobias Greaves", "Helena Marsh")
 _ORGS = ("the Northgate Trust", "Calloway Brothers", "the Meridian Society", "Ashford & Vale", "the Harbour Board")
@@ -96,37 +97,57 @@ def _paragraphs(text: str) -> list[str]:
     return out
 
 
-def shared_dir() -> Path:
-    return Path(__file__).resolve().parents[3].parent / "shared"
+def repo_data() -> Path:
+    """The repository's own data (``tests/data`` and ``examples/corpus`` beside ``src/``)."""
+    return Path(__file__).resolve().parents[3]
 
 
-def base_documents(rng: random.Random, count: int, shared: Path | None = None) -> list[str]:
-    """``count`` documents of 4 to 6 prose paragraphs each, from PAN sources (and the seed original first)."""
-    shared = shared or shared_dir()
+def _chunks(paras: list[str], rng: random.Random) -> str | None:
+    if len(paras) < 4:
+        return None
+    start = rng.randrange(0, len(paras) - 3)
+    text = ""
+    for p in paras[start : start + rng.randint(4, 6)]:
+        if len(text) + len(p) > 4500 and text.count("\n\n") >= 3:
+            break
+        text = f"{text}\n\n{p}" if text else p
+    return text if text.count("\n\n") >= 3 else None
+
+
+def base_documents(rng: random.Random, count: int, root: Path | None = None) -> list[str]:
+    """``count`` documents of 4 to 6 prose paragraphs from the repository's data: the seed original
+    (``examples/corpus``), the PAN source texts of ``tests/data/pan13`` and articles made of the unchanged
+    VitaminC sentences of ``tests/data/vitaminc`` (four paragraphs of four sentences)."""
+    from ..errors import ConfigError
+
+    root = root or repo_data()
     docs: list[str] = []
-    seed = shared / "seeds" / "000_39c885e149670517.txt"
+    seed = root / "examples" / "corpus" / "seed-000_39c885e149670517.txt"
+    pan = sorted((root / "tests" / "data" / "pan13" / "src").glob("*.txt"))
+    vc = root / "tests" / "data" / "vitaminc" / "real-test-sample.jsonl"
+    if not seed.exists() and not pan and not vc.exists():
+        raise ConfigError(f"the generator's base texts are not in {root} (examples/corpus, tests/data): run it from a checkout")
     if seed.exists():
-        paras = [p for p in _paragraphs(seed.read_text(encoding="utf-8"))]
+        paras = _paragraphs(seed.read_text(encoding="utf-8"))
         if len(paras) >= 4:
             docs.append("\n\n".join(paras))
-    src = sorted((shared / "data" / "pan13-train" / "src").glob("*.txt"))
-    rng.shuffle(src)
-    for path in src:
-        if len(docs) >= count:
-            break
-        paras = _paragraphs(path.read_text(encoding="utf-8", errors="replace"))
-        if len(paras) < 4:
-            continue
-        start = rng.randrange(0, len(paras) - 3)
-        chosen = paras[start : start + rng.randint(4, 6)]
-        text = ""
-        for p in chosen:
-            if len(text) + len(p) > 4500 and text.count("\n\n") >= 3:
-                break
-            text = f"{text}\n\n{p}" if text else p
-        if text.count("\n\n") >= 3:
-            docs.append(text)
-    return docs
+    pool: list[str] = []
+    for path in pan:
+        text = _chunks(_paragraphs(path.read_text(encoding="utf-8", errors="replace")), rng)
+        if text:
+            pool.append(text)
+    if vc.exists():
+        from .vitaminc import detokenise
+
+        sents = sorted({detokenise(json.loads(line)["evidence"]) for line in vc.read_text(encoding="utf-8").splitlines()
+                        if line.strip()})
+        sents = [x for x in sents if 60 <= len(x) <= 400 and x[:1].isupper() and x.endswith(".") and "\"" not in x]
+        rng.shuffle(sents)
+        for k in range(0, len(sents) - 16, 16):
+            pool.append("\n\n".join(" ".join(sents[k + 4 * j : k + 4 * j + 4]) for j in range(4)))
+    rng.shuffle(pool)
+    docs += pool
+    return docs[:count]
 
 
 # ------------------------------------------------------------------ edits
@@ -239,23 +260,35 @@ def alter_quote(text: str, rng: random.Random) -> Example | None:
 
 
 def add_claim(text: str, rng: random.Random) -> Example | None:
-    ends = [m.start() for m in re.finditer(r"\n\n", text)] + [len(text)]
-    pos = rng.choice(ends)
-    claim = rng.choice(_CLAIMS).format(p=rng.choice(_PEOPLE), o=rng.choice(_ORGS),
+    """A fact-bearing sentence inserted between two sentences of the paragraph (never at its edge)."""
+    ss = _sentences(text)
+    if len(ss) < 2:
+        return None
+    k = rng.randrange(1, len(ss))
+    pos = ss[k][0]
+    claim = rng.choice(_CLAIMS).format(p=rng.choice(_PEOPLE), o=rng.choice(_ORGS), s=rng.choice(_SITES),
                                         n=f"{rng.randint(2, 90) * 1000:,}", y=rng.randint(1890, 2015))
     claim = claim[0].upper() + claim[1:]
-    new = text[:pos] + " " + claim + text[pos:]
-    return Example("added-claim", text, new, None, (pos + 1, pos + 1 + len(claim)))
+    new = text[:pos] + claim + " " + text[pos:]
+    return Example("added-claim", text, new, None, (pos, pos + len(claim)))
 
 
 def drop_block(text: str, rng: random.Random) -> Example | None:
-    paras = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
-    inner = [(s, e) for s, e in paras[1:-1] if e - s >= 250 and len(text[s:e].split()) >= 40]
-    if not inner:
+    """Two or three consecutive sentences (25 words or more) cut from inside the paragraph."""
+    ss = _sentences(text)
+    sites = []
+    for n in (2, 3):
+        for k in range(1, len(ss) - n):
+            s, e = ss[k][0], ss[k + n - 1][1]
+            if len(text[s:e].split()) >= 25 and _outside(_quoted(text), s, e) and not re.search("[\"“”]", text[s:e]):
+                sites.append((s, e))
+    if not sites:
         return None
-    s, e = rng.choice(inner)
-    new = text[:s] + text[e + 2 :]
-    return Example("dropped-material", text, new, (s, e), None)
+    s, e = rng.choice(sites)
+    after = e
+    while after < len(text) and text[after] == " ":
+        after += 1
+    return Example("dropped-material", text, text[:s] + text[after:], (s, e), None)
 
 
 def add_credit(text: str, rng: random.Random) -> Example | None:
@@ -334,154 +367,153 @@ def voice(text: str, rng: random.Random) -> Example | None:
     return Example("voice", text, text[: m.start()] + new + text[m.end() :], None, None)
 
 
-EDITS: dict[str, Callable[[str, random.Random], Example | None]] = {
+PARAGRAPH_EDITS: dict[str, Callable[[str, random.Random], Example | None]] = {
     "negation-flip": negate, "number-changed": change_number, "entity-changed": swap_entity,
     "quote-altered": alter_quote, "added-claim": add_claim, "dropped-material": drop_block,
-    "attribution-added": add_credit, "synonyms": synonyms, "reorder": reorder, "voice": voice,
 }
 
 
-def generate(n: int, seed: int = 0, shared: Path | None = None, background: int = 0) -> list[Example]:
-    """Up to ``n`` examples of every kind, deterministic for a given seed.
+@dataclass(frozen=True)
+class Article:
+    """An original and a reworded copy with several labelled edits (absolute spans)."""
 
-    ``background`` > 0 adds that many synonym swaps elsewhere in every meaning-changing example,
-    so the judge must find the one real change among rewordings.
-    """
-    rng = random.Random(seed)
-    docs = base_documents(rng, max(4 * n, 40), shared)
-    out: list[Example] = []
-    for kind in KINDS:
-        made = 0
-        order = list(range(len(docs)))
-        random.Random(f"{seed}:{kind}").shuffle(order)
+    original: str
+    copy: str
+    edits: tuple[tuple[str, tuple[int, int] | None, tuple[int, int] | None], ...]  # (kind, in original, in copy)
+    preserving: bool = False
+
+
+def quotify(text: str, rng: random.Random) -> str | None:
+    """The paragraph with one of its longer sentences turned into a quotation (in both texts, before any edit)."""
+    ss = [(s, e) for s, e in _sentences(text) if len(text[s:e].split()) >= 10 and not re.search("[\"“”]", text[s:e])
+          and text[e - 1] == "."]
+    if not ss:
+        return None
+    s, e = rng.choice(ss)
+    return f"{text[:s]}“{text[s:e - 1]},” {rng.choice(_PEOPLE)} said.{text[e:]}"
+
+
+def make_article(doc: str, rng: random.Random, n_edits: int, background: int = 3, preserving: bool = False,
+                 counts: dict[str, int] | None = None) -> Article:
+    """Reword every paragraph (``background`` synonym swaps each; a sentence pair reordered or a clause put in
+    the passive in some), and make ``n_edits`` meaning-changing edits of different kinds in different
+    paragraphs, at any position (first, middle or last paragraph and sentence)."""
+    paras = doc.split("\n\n")
+    kinds = list(PARAGRAPH_EDITS)
+    rng.shuffle(kinds)
+    counts = {} if counts is None else counts
+    kinds.sort(key=lambda k: counts.get(k, 0))  # the kinds made least so far first
+    if not preserving and kinds[0] == "quote-altered":
+        k = rng.randrange(len(paras))
+        if not _quoted(paras[k]):
+            paras[k] = quotify(paras[k], rng) or paras[k]
+    order = list(range(len(paras)))
+    rng.shuffle(order)
+    plan: dict[int, str] = {}
+    if not preserving:
         for k in order:
-            if made >= n:
+            if len(plan) >= n_edits or not kinds:
                 break
-            ex = EDITS[kind](docs[k], random.Random(f"{seed}:{kind}:{k}"))
-            if ex is not None and ex.edited != ex.original:
-                if background and kind in CHANGING:
-                    ex = with_background(ex, random.Random(f"{seed}:{kind}:{k}:bg"), background)
-                out.append(ex)
-                made += 1
+            for kind in list(kinds):
+                ex = PARAGRAPH_EDITS[kind](paras[k], random.Random(rng.random()))
+                if ex is not None and ex.edited != ex.original:
+                    plan[k] = kind
+                    kinds.remove(kind)
+                    counts[kind] = counts.get(kind, 0) + 1
+                    break
+    orig_out, copy_out, edits = [], [], []
+    o_at = c_at = 0
+    for k, para in enumerate(paras):
+        sub = random.Random(rng.random())
+        if k in plan:
+            ex = PARAGRAPH_EDITS[plan[k]](para, sub)
+            ex = with_background(ex, sub, background)
+            edits.append((ex.kind, None if ex.orig_span is None else (o_at + ex.orig_span[0], o_at + ex.orig_span[1]),
+                          None if ex.edit_span is None else (c_at + ex.edit_span[0], c_at + ex.edit_span[1])))
+            new = ex.edited
+        else:
+            new = para
+            style = sub.choice(("reorder", "voice", "none"))
+            rw = EDITS_PRESERVING[style](new, sub) if style != "none" else None
+            if rw is not None:
+                new = rw.edited
+            new, _, _ = _swap_synonyms(new, sub, background)
+        orig_out.append(para)
+        copy_out.append(new)
+        o_at += len(para) + 2
+        c_at += len(new) + 2
+    original, copy = "\n\n".join(orig_out), "\n\n".join(copy_out)
+    if not preserving and rng.random() < 0.5:  # a credit line at the end of some copies
+        ex = add_credit(copy, rng)
+        edits.append((ex.kind, None, ex.edit_span))
+        copy = ex.edited
+    return Article(original, copy, tuple(edits), preserving)
+
+
+EDITS_PRESERVING: dict[str, Callable[[str, random.Random], Example | None]] = {"reorder": reorder, "voice": voice}
+
+
+def generate(n: int, seed: int = 0, root: Path | None = None, *, edits: int = 3, background: int = 3,
+             preserving: int | None = None) -> list[Article]:
+    """``n`` articles with ``edits`` edits each, then ``preserving`` (default n // 3) reworded-only articles."""
+    rng = random.Random(seed)
+    docs = base_documents(rng, max(n + (n // 3 if preserving is None else preserving), 1) + 5, root)
+    out: list[Article] = []
+    k = 0
+    counts: dict[str, int] = {}
+    while len(out) < n and k < len(docs) * 3:
+        a = make_article(docs[k % len(docs)], random.Random(f"{seed}:{k}"), edits, background, counts=counts)
+        k += 1
+        if a.edits:
+            out.append(a)
+    for j in range(n // 3 if preserving is None else preserving):
+        out.append(make_article(docs[(k + j) % len(docs)], random.Random(f"{seed}:p{j}"), 0, background, True))
     return out
 
 
-# ------------------------------------------------------------------ scoring
-
-
-@dataclass
-class Tally:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    examples: int = 0
-    flagged: int = 0  # preserving kinds: examples with any detection
-
-    @property
-    def precision(self) -> float | None:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
-
-    @property
-    def recall(self) -> float | None:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
-
-
-@dataclass
-class Report:
-    tallies: dict[str, Tally] = field(default_factory=dict)
-    seconds: float = 0.0
-    misses: list[dict] = field(default_factory=list)
-    false_alarms: list[dict] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {
-            "kinds": {k: {"examples": t.examples, "tp": t.tp, "fp": t.fp, "fn": t.fn, "flagged": t.flagged,
-                          "precision": t.precision, "recall": t.recall} for k, t in self.tallies.items()},
-            "seconds": round(self.seconds, 1),
-        }
-
-
-def _touches(span, region: tuple[int, int] | None, slack: int = 2) -> bool:
-    if span is None or region is None:
-        return False
-    return span.start < region[1] + slack and region[0] - slack < span.end
-
-
-def evaluate(examples: list[Example], keep: int = 20) -> Report:
-    from .. import compare
+def cases(articles: list[Article], seed: int = 0) -> tuple[list, list]:
+    """(changed, preserving) judge cases: the copy is published a day after the original."""
+    from ..text import words
     from ..types import Document
+    from .judge_eval import ACCEPT, Case, Edit
 
-    rep = Report(tallies={k: Tally() for k in KINDS})
-    t0 = time.perf_counter()
-    for i, ex in enumerate(examples):
-        m = compare(Document(f"orig-{i}", ex.original, published="2024-03-01"),
-                    Document(f"edit-{i}", ex.edited, published="2024-03-02"))
-        rep.tallies[ex.kind].examples += 1
-        hit = False
-        wrong: set[str] = set()
-        for d in m.distortions:
-            if d.kind == ex.kind and (_touches(d.a, ex.orig_span) or _touches(d.b, ex.edit_span)):
-                hit = True
-            else:
-                wrong.add(d.kind)
-                if len(rep.false_alarms) < keep:
-                    rep.false_alarms.append({"edit": ex.kind, "got": d.kind, "detail": d.detail})
-        for k in wrong:
-            rep.tallies.setdefault(k, Tally()).fp += 1
-        if ex.kind in CHANGING:
-            if hit:
-                rep.tallies[ex.kind].tp += 1
-            else:
-                rep.tallies[ex.kind].fn += 1
-                if len(rep.misses) < keep:
-                    s = ex.orig_span or ex.edit_span
-                    src = ex.original if ex.orig_span else ex.edited
-                    rep.misses.append({"edit": ex.kind, "at": src[max(0, s[0] - 40) : s[1] + 40],
-                                       "got": [d.kind for d in m.distortions]})
-        elif m.distortions:
-            rep.tallies[ex.kind].flagged += 1
-    rep.seconds = time.perf_counter() - t0
-    return rep
+    changed, kept = [], []
+    for i, a in enumerate(articles):
+        c = Case(f"gen:{seed}:{i}", Document(f"orig-{i}", a.original, published="2024-03-01"),
+                 Document(f"edit-{i}", a.copy, published="2024-03-02"),
+                 tuple(Edit(k, sa, sb, ACCEPT[k], k) for k, sa, sb in a.edits), len(words(a.copy)))
+        (kept if a.preserving else changed).append(c)
+    return changed, kept
 
 
-def table(rep: Report) -> str:
-    def f(x: float | None) -> str:
-        return "  -  " if x is None else f"{x:.3f}"
+def evaluate(articles: list[Article], seed: int = 0, keep: int = 20):
+    """Score the judge on the generated articles: (changed, preserving) :class:`~.judge_eval.Result`."""
+    from .judge_eval import score
 
-    lines = [f"{'kind':<20}{'examples':>9}{'TP':>5}{'FP':>5}{'FN':>5}{'precision':>11}{'recall':>8}"]
-    for k in CHANGING:
-        t = rep.tallies[k]
-        lines.append(f"{k:<20}{t.examples:>9}{t.tp:>5}{t.fp:>5}{t.fn:>5}{f(t.precision):>11}{f(t.recall):>8}")
-    lines.append("")
-    lines.append(f"{'preserving rewrite':<20}{'examples':>9}{'flagged':>9}{'clean':>8}")
-    for k in PRESERVING:
-        t = rep.tallies[k]
-        clean = 1 - t.flagged / t.examples if t.examples else None
-        lines.append(f"{k:<20}{t.examples:>9}{t.flagged:>9}{f(clean):>8}")
-    lines.append(f"\n{sum(t.examples for t in rep.tallies.values())} examples judged in {rep.seconds:.1f} s")
-    return "\n".join(lines)
+    changed, kept = cases(articles, seed)
+    return score("generator", changed, keep=keep), score("generator: rewording only", kept, keep=keep)
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .judge_eval import table
+
     ap = argparse.ArgumentParser(prog="python -m unspun.evaluation.distortions", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--n", type=int, default=30, help="examples per kind (default 30)")
+    ap.add_argument("--n", type=int, default=30, help="articles with edits (default 30)")
     ap.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    ap.add_argument("--background", type=int, default=0, metavar="K",
-                    help="also swap K words for synonyms elsewhere in every meaning-changing example (default 0)")
+    ap.add_argument("--edits", type=int, default=3, help="edits per article (default 3)")
+    ap.add_argument("--background", type=int, default=3, metavar="K", help="synonym swaps per paragraph (default 3)")
     ap.add_argument("--json", action="store_true", help="print the scores as JSON")
     ap.add_argument("--show", action="store_true", help="also print missed edits and false alarms")
     args = ap.parse_args(argv)
-    examples = generate(args.n, args.seed, background=args.background)
-    rep = evaluate(examples)
+    results = list(evaluate(generate(args.n, args.seed, edits=args.edits, background=args.background), args.seed))
     if args.json:
-        print(json.dumps(rep.to_dict(), indent=2, sort_keys=True))
+        print(json.dumps([r.to_dict() for r in results], indent=2, sort_keys=True))
     else:
-        print(table(rep))
+        print(table(results))
     if args.show:
-        for x in rep.misses:
-            print("MISS", json.dumps(x, ensure_ascii=False))
-        for x in rep.false_alarms:
-            print("FALSE", json.dumps(x, ensure_ascii=False))
+        for r in results:
+            for x in r.examples:
+                print(x)
     return 0
 
 

@@ -1,10 +1,14 @@
 """Judge a match: which text is the original, and every way the copy changed the story.
 
-``judge(match)`` pairs the sentences of the two texts inside the aligned
-passages (``pairing``), weighs the evidence for the original (``provenance``)
-and lists the distortions (``distortions``): altered quotations, flipped
-negations, changed numbers and entities, added claims, dropped material and
-added credit lines or bylines.
+``judge(match)`` builds the sentence map of the two texts inside and around the aligned passages
+(``sentmap``), weighs the evidence for the original (``provenance``) and lists the distortions
+(``distortions``, ``quotes``, ``material``): altered quotations, flipped negations, changed figures,
+dates and names, added claims, dropped material and added credit lines or bylines. Every
+distortion carries a confidence and a severity (``severity``).
+
+``judge`` is a pure function of the match. The per-document work (sentences, words) is a
+:class:`~unspun.judge.sentmap.Side`; a caller judging one document against many may build each
+document's side once with :func:`document_side` and pass them in.
 """
 from __future__ import annotations
 
@@ -12,22 +16,60 @@ import dataclasses
 
 from ..types import Match
 from .distortions import Roles, find_distortions
-from .pairing import pair_sentences
 from .provenance import provenance
+from .sentmap import Pairing, Side, pair_sentences
 
-__all__ = ["judge"]
+__all__ = ["judge", "document_side", "sentence_map"]
+
+#: The copy is this much shorter than the original text it covers: it summarises.
+SUMMARY_RATIO = 0.6
 
 
-def judge(match: Match) -> Match:
-    """Return ``match`` with ``original``, ``evidence`` and ``distortions`` filled in."""
+def document_side(text: str) -> Side:
+    """The per-document part of judging (sentences with offsets, words): build it once per document."""
+    return Side.of(text)
+
+
+def sentence_map(match: Match, a: Side | None = None, b: Side | None = None) -> Pairing:
+    """The judge's sentence map of ``match`` (indices into each side's sentences)."""
+    return pair_sentences(match, a, b)
+
+
+def _is_summary(match: Match, pairing: Pairing, copy: str) -> bool:
+    if any(p.kind == "summary" for p in match.passages):
+        return True
+    ca, cb = pairing.A.chars(pairing.examined_a), pairing.B.chars(pairing.examined_b)
+    c, o = (ca, cb) if copy == "a" else (cb, ca)
+    return o > 0 and c < SUMMARY_RATIO * o
+
+
+def _guess_copy(match: Match, pairing: Pairing) -> str:
+    """With no verdict: a summary is the copy of what it summarises; else the text whose reused material
+    is clearly shorter (copies leave more out than they add); else the text more of which is reused."""
+    for p in match.passages:
+        if p.kind == "summary":
+            return "b" if len(p.b) < len(p.a) else "a"
+    ca, cb = pairing.A.chars(pairing.examined_a), pairing.B.chars(pairing.examined_b)
+    if min(ca, cb) < 0.85 * max(ca, cb):
+        return "a" if ca < cb else "b"
+    return "b" if pairing.reused_share("b") >= pairing.reused_share("a") else "a"
+
+
+def judge(match: Match, a: Side | None = None, b: Side | None = None) -> Match:
+    """Return ``match`` with ``original``, ``evidence``, ``distortions`` and ``sentence_map`` filled in.
+
+    ``a`` / ``b`` are optional prebuilt :func:`document_side` of ``match.a.text`` / ``match.b.text``.
+    """
     if not match.passages:
-        original, evidence = "unknown", ()
-        return dataclasses.replace(match, original=original, evidence=evidence, distortions=())
-    pairing = pair_sentences(match)
+        return dataclasses.replace(match, original="unknown", evidence=(), distortions=(), sentence_map=None)
+    pairing = pair_sentences(match, a, b)
     original, evidence = provenance(match.a, match.b, pairing)
     if original in ("a", "b"):
-        roles = Roles(copy="b" if original == "a" else "a", known=True)
+        sure = any(e.kind not in ("containment", "verdict") and e.weight != 0 for e in evidence)
+        roles = Roles(copy="b" if original == "a" else "a", known=True, sure=sure)
     else:
-        roles = Roles(copy="b" if pairing.reused_share("b") >= pairing.reused_share("a") else "a", known=False)
-    distortions = find_distortions(pairing, roles, [(p.a, p.b) for p in match.passages])
-    return dataclasses.replace(match, original=original, evidence=evidence, distortions=tuple(distortions))
+        roles = Roles(copy=_guess_copy(match, pairing), known=False, sure=False)
+    distortions = find_distortions(pairing, roles, [(p.a, p.b) for p in match.passages],
+                                   summary=_is_summary(match, pairing, roles.copy))
+    return dataclasses.replace(match, original=original, evidence=evidence, distortions=tuple(distortions),
+                               sentence_map=pairing.public())

@@ -1,42 +1,45 @@
-"""How the copy changed the story: compare paired sentences, quotations, and what was added or left out.
+"""How the copy changed the story: compare the matched sentences of the sentence map by meaning.
 
-Kinds: ``quote-altered``, ``negation-flip``, ``number-changed``, ``entity-changed``
-(inside paired sentences), ``added-claim``, ``dropped-material`` and
-``attribution-added`` (sentences only one side has). Rewording that keeps
-the meaning (synonyms, reordering, voice) is not reported: a change must
-touch a quotation, a negation, a number, a name or a specific noun.
+Each matched row of the map (1:1, 1:2 or 2:1) is token-aligned (difflib on stemmed words); a change
+is reported only after normalising what it touches:
+
+- figures by value and unit (``numbers``): "four" / "4" and "$25 million" / "$25,000,000" are equal,
+  "$114.3 million" / "$114 million" is rounding (low), a date or a year is a ``date-changed``;
+- names through aliases, spelling variants and initials (``names``): "the UK" / "Britain" is no
+  change, "Minogue" / "Madonna" is; a name the original names elsewhere is not new;
+- polarity from the predicates and their negations (``polarity``, on the dependency parse);
+- quotations strictly (``quotes``), added and dropped sentences off the map (``material``).
+
+Rewording that keeps the meaning (synonyms, reordering, voice) is not reported.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Callable
 
-from ..text import STOPWORDS, stem
+from ..text import STOPWORDS
 from ..types import Distortion, Span
-from .attribution import bylines, credits
-from .lexicon import MONTHS, NEGATIONS, NEGATIVE, POSITIVE, WEEKDAYS
+from .lexicon import MONTHS, WEEKDAYS
 from .models import embedder, nlp
-from .numbers import Quantity, quantities, same_value
-from .pairing import Pairing, Side, content_terms, dice
+from .names import mentioned_in, norm_text, same_name
+from .numbers import Quantity, is_date, kind, quantities, rounded, same_quantity, same_value
+from .polarity import flipped, is_cue, sentiment
+from .sentmap import Link, Pairing, Side
+from .severity import CONF, Flag
 
-#: A sentence whose content words are mostly found in the other text is not new material.
-ABSORBED = 0.75
-#: A left-out block must be at least this long to be reported.
-DROP_MIN_CHARS = 200
-DROP_MIN_WORDS = 30
-#: A copy this much made of reused text is a rewrite of the original (not a document quoting it).
-MOSTLY_REUSED = 0.5
-#: When less of the original than this is reused, only omissions inside a passage count as dropped.
-PARTIAL_REUSE = 0.35
 #: Noun phrases this close in embedding space are rewordings ("region hurricanes" / "area hurricanes").
 SAME_PHRASE = 0.8
+#: Two names this close in embedding space are taken as one ("Beginner Trombone" / "trumpet trombone").
+SAME_NAME_PHRASE = 0.9
+#: Shares of a row's words kept equal below which word-level changes are less certain (see ``looseness``).
+LOOSE = (0.7, 0.45)
+#: A matched row this similar is close enough to read a one-sided figure as added.
+CLOSE = 0.6
 
-#: Pipes not needed to compare paired sentences: the fine tags suffice for most of it; the dependency parse,
-#: needed only to tell a noun's modifiers, is added to just the sentences that need it (``_parser_for``).
+#: Pipes not needed to compare matched sentences: the fine tags suffice for names; the dependency parse
+#: is added to just the rows that need it (``_parser_for``).
 PAIR_SKIP = ("ner", "attribute_ruler", "parser")
-NAME_ENTS = frozenset("PERSON NORP FAC ORG GPE LOC PRODUCT EVENT WORK_OF_ART LAW LANGUAGE".split())
 _OPEN = "“\"‘'([:—–-"
 
 
@@ -46,6 +49,7 @@ class Roles:
 
     copy: str  # "a" or "b"
     known: bool  # from the provenance verdict, not guessed from containment
+    sure: bool = True  # the verdict rests on more than containment (dates, credit lines, links, notes)
 
     @property
     def orig(self) -> str:
@@ -61,51 +65,55 @@ class Roles:
             return "The copy"
         return f"{self.copy} (taken as the copy because more of it is shared; which text is the original is unknown)"
 
+    def says(self, xa: str, xb: str) -> tuple[str, str]:
+        """(original's words, copy's words) from a's and b's."""
+        return (xa, xb) if self.orig == "a" else (xb, xa)
 
-# ---------------------------------------------------------------- helpers
 
-
-def _clip(s: str, n: int = 90) -> str:
+def clip(s: str, n: int = 90) -> str:
     s = " ".join(s.split())
     return s if len(s) <= n else s[: n - 1].rstrip() + "…"
 
 
-def _key(norm: str) -> str:
-    if norm.endswith("'s"):
-        norm = norm[:-2]
-    return stem(norm)
-
-
-def _is_neg(norm: str) -> bool:
-    return norm in NEGATIONS or norm.endswith("n't") or norm == "nor"
-
-
-def _neg_count(norms: list[str]) -> int:
-    n = sum(1 for w in norms if _is_neg(w) and w != "nor")
-    if "nor" in norms and "neither" not in norms:
-        n += 1
-    return n
-
-
-def _sentiment(norms: list[str]) -> int:
-    s = 0
-    for w in norms:
-        k = stem(w)
-        if w in NEGATIVE or k in NEGATIVE:
-            s -= 1
-        elif w in POSITIVE or k in POSITIVE:
-            s += 1
-    return (s > 0) - (s < 0)
+# ---------------------------------------------------------------- one side of a matched row
 
 
 @dataclass
-class Sent:
-    """A sentence's words: absolute offsets, normalised forms and match keys."""
+class Seg:
+    """The words of one side of a matched row (one or two consecutive sentences)."""
 
     side: Side
-    idx: int
+    first: int
+    last: int
     lo: int
     hi: int
+
+    @classmethod
+    def of(cls, side: Side, idx: tuple[int, ...], within: list[Span] | None = None) -> "Seg":
+        """The words of sentences ``idx``; with ``within``, only those inside these passage spans (a sentence
+        the passage starts or ends in holds words of the document's own text too)."""
+        lo, hi = side.tok_range(idx[0], idx[-1])
+        if within:
+            starts = side.tokens.starts
+            keep = [k for k in range(lo, hi) if any(p.start <= starts[k] < p.end for p in within)]
+            if keep:
+                lo, hi = keep[0], keep[-1] + 1
+        return cls(side, idx[0], idx[-1], lo, hi)
+
+    @property
+    def start(self) -> int:
+        return self.side.tokens.starts[self.lo] if self.hi > self.lo else self.side.spans[self.first].start
+
+    @property
+    def end(self) -> int:
+        return self.side.tokens.ends[self.hi - 1] if self.hi > self.lo else self.side.spans[self.last].end
+
+    @property
+    def text(self) -> str:
+        """The words of the row with the punctuation that ends it (what the tagger reads)."""
+        last_tok = self.side.tok_range(self.last)[1]
+        end = self.side.spans[self.last].end if self.hi >= last_tok else self.end
+        return self.side.text[self.start : end]
 
     @property
     def starts(self) -> list[int]:
@@ -121,25 +129,30 @@ class Sent:
 
     @property
     def keys(self) -> list[str]:
-        return [_key(w) for w in self.norms]
+        from .sentmap import key
+
+        return [key(w) for w in self.norms]
 
     def span(self, i: int, j: int) -> Span:
-        """Characters of words [i, j) (indices within the sentence)."""
-        i = max(0, min(i, self.hi - self.lo - 1))
-        j = max(i + 1, min(j, self.hi - self.lo))
+        """Characters of words [i, j) (indices within the row)."""
+        n = self.hi - self.lo
+        i = max(0, min(i, n - 1))
+        j = max(i + 1, min(j, n))
         return Span(self.starts[i], self.ends[j - 1])
 
-    def text(self, i: int, j: int) -> str:
+    def words(self, i: int, j: int) -> str:
         sp = self.span(i, j)
         return self.side.text[sp.start : sp.end]
 
+    def word_at(self, offset: int) -> int:
+        """Index of the word that holds character ``offset`` (or the next one)."""
+        for k, (s, e) in enumerate(zip(self.starts, self.ends)):
+            if offset < e:
+                return k
+        return max(0, self.hi - self.lo - 1)
 
-def _sent(side: Side, i: int) -> Sent:
-    lo, hi = side.tok_range(i)
-    return Sent(side, i, lo, hi)
 
-
-def _is_name_shaped(s: Sent, i: int) -> bool:
+def _is_name_shaped(s: Seg, i: int) -> bool:
     """Capitalised, not the first word of a sentence or quotation, not a month or weekday."""
     t = s.side.text[s.starts[i] : s.ends[i]]
     if not t[:1].isupper() or s.norms[i] in MONTHS or s.norms[i] in WEEKDAYS or s.norms[i] in ("i", "i'm", "i've", "i'll", "i'd"):
@@ -150,7 +163,7 @@ def _is_name_shaped(s: Sent, i: int) -> bool:
     return not (before and before[-1] in _OPEN + ".!?")
 
 
-def _context(s: Sent, i: int, j: int, left: int = 3) -> tuple[int, int]:
+def _context(s: Seg, i: int, j: int, left: int = 3) -> tuple[int, int]:
     """Extend word range [i, j) leftwards by up to ``left`` words, stopping at clause punctuation."""
     n = len(s.starts)
     if n == 0:
@@ -165,26 +178,14 @@ def _context(s: Sent, i: int, j: int, left: int = 3) -> tuple[int, int]:
     return k, max(j, k + 1)
 
 
-# ---------------------------------------------------------------- paired sentences
-
-
-@dataclass
-class PairDiff:
-    a: Sent
-    b: Sent
-    ops: list[tuple[str, int, int, int, int]]
-
-
 _SWAP_TAG = {"insert": "delete", "delete": "insert", "replace": "replace", "equal": "equal"}
 
 
-def _opcodes(x: list[str], y: list[str]) -> list[tuple[str, int, int, int, int]]:
+def opcodes(x: list[str], y: list[str]) -> list[tuple[str, int, int, int, int]]:
     """difflib opcodes turning ``x`` into ``y``, the same whichever text is called a and which b.
 
-    SequenceMatcher is not symmetric (its matching blocks can differ when the
-    sequences swap places), so the diff is always computed in one canonical
-    order and mirrored back when needed: compare(a, b) and compare(b, a) then
-    report mirrored distortions.
+    SequenceMatcher is not symmetric (its matching blocks can differ when the sequences swap
+    places), so the diff is computed in one canonical order and mirrored back when needed.
     """
     if list(x) <= list(y):
         return SequenceMatcher(None, x, y, autojunk=False).get_opcodes()
@@ -194,89 +195,207 @@ def _opcodes(x: list[str], y: list[str]) -> list[tuple[str, int, int, int, int]]
     ]
 
 
-def _diffs(pairing: Pairing) -> list[PairDiff]:
+@dataclass
+class RowDiff:
+    a: Seg
+    b: Seg
+    ops: list[tuple[str, int, int, int, int]]
+    sim: float
+
+    def changed(self) -> list[tuple[str, int, int, int, int]]:
+        return [o for o in self.ops if o[0] != "equal"]
+
+
+def row_diffs(pairing: Pairing) -> list[RowDiff]:
     out = []
-    for p in pairing.pairs:
-        sa, sb = _sent(pairing.A, p.a), _sent(pairing.B, p.b)
+    for x in pairing.pairs:
+        r = pairing.regions[x.region] if x.region >= 0 and not pairing.rewrite else None
+        sa = Seg.of(pairing.A, x.a, r.pa if r else None)
+        sb = Seg.of(pairing.B, x.b, r.pb if r else None)
         ka, kb = sa.keys, sb.keys
         if ka == kb:
             continue
-        ops = _opcodes(ka, kb)
-        out.append(PairDiff(sa, sb, ops))
+        out.append(RowDiff(sa, sb, opcodes(ka, kb), x.sim))
     return out
 
 
-def _unmatched(qa: list[Quantity], qb: list[Quantity]) -> tuple[list[Quantity], list[Quantity]]:
-    """Quantities of each side left over after matching equal values one to one (a multiset difference)."""
+# ---------------------------------------------------------------- figures and dates
+
+
+def _op_of(d: RowDiff, side: str, offset: int) -> int | None:
+    s = d.a if side == "a" else d.b
+    w = s.word_at(offset)
+    for k, (tag, i1, i2, j1, j2) in enumerate(d.ops):
+        lo, hi = (i1, i2) if side == "a" else (j1, j2)
+        if lo <= w < hi or (lo == hi == w):
+            return k
+    return None
+
+
+def crispness(d: RowDiff, side: str, offset: int) -> float:
+    """How sure a word-level change is, from the changed stretch holding it: a swap of up to 3 words between
+    equal words is crisp (1.0); inside a longer reworded stretch the token alignment itself is a guess."""
+    k = _op_of(d, side, offset)
+    if k is None:
+        return 0.6
+    tag, i1, i2, j1, j2 = d.ops[k]
+    n = max(i2 - i1, j2 - j1)
+    return 1.0 if n <= 3 else 0.85 if n <= 6 else 0.6
+
+
+def looseness(d: RowDiff) -> float:
+    """Rows matched loosely (a translation chain, heavy rewording) make word-level changes less certain: the
+    share of the row's words the token alignment keeps equal says how loose (an edited sentence keeps most)."""
+    same = sum(i2 - i1 for tag, i1, i2, _, _ in d.ops if tag == "equal")
+    share = 2 * same / max(1, len(d.a.norms) + len(d.b.norms))
+    return 1.0 if share >= LOOSE[0] else 0.55 if share >= LOOSE[1] else 0.45
+
+
+def _compatible(x: Quantity, y: Quantity) -> bool:
+    kx, ky = kind(x.value), kind(y.value)
+    if kx == ky or {kx, ky} <= {"n", "money"}:
+        return True
+    return {kx, ky} == {"n", "pct"}
+
+
+def _marker(text: str, q: Quantity) -> bool:
+    """A footnote or citation marker ("[2]", "^ 3"), not a figure of the story."""
+    return text[q.start - 1 : q.start] in ("[", "^") and text[q.end : q.end + 1] in ("]", "") or \
+        (text[q.start - 1 : q.start] == "[" and text[q.end : q.end + 1] == "]")
+
+
+def _counts(q: Quantity) -> bool:
+    """Word figures "one", "first", "second", "half" come and go with wording; only count them against digits."""
+    return not (q.is_word and q.value in ("n:1", "n:2", "n:0.5"))
+
+
+def numbers(d: RowDiff, roles: Roles) -> list[Flag]:
+    qa = [q for q in quantities(d.a.side.text, d.a.start, d.a.end) if not _marker(d.a.side.text, q)]
+    qb = [q for q in quantities(d.b.side.text, d.b.start, d.b.end) if not _marker(d.b.side.text, q)]
     used: set[int] = set()
     only_a = []
     for q in qa:
-        k = next((k for k, r in enumerate(qb) if k not in used and same_value(q.value, r.value)), None)
+        k = next((k for k, r in enumerate(qb) if k not in used and same_quantity(q, r)), None)
         if k is None:
             only_a.append(q)
         else:
             used.add(k)
-    return only_a, [r for k, r in enumerate(qb) if k not in used]
-
-
-def _numbers(d: PairDiff, roles: Roles) -> list[Distortion]:
-    A, B = d.a.side, d.b.side
-    sa, sb = A.spans[d.a.idx], B.spans[d.b.idx]
-    qa = quantities(A.text, sa.start, sa.end)
-    qb = quantities(B.text, sb.start, sb.end)
-    only_a, only_b = _unmatched(qa, qb)
-    # "one" comes and goes with wording ("one of them" / "a"); only count it against digits
-    if only_a and only_b and all(q.is_word for q in only_a + only_b):
-        only_a = [q for q in only_a if q.value != "n:1"]
-        only_b = [q for q in only_b if q.value != "n:1"]
-    out = []
-    for x, y in zip(only_a, only_b):
-        ta, tb = (x.text, y.text)
-        o, c = (ta, tb) if roles.orig == "a" else (tb, ta)
-        out.append(Distortion(
-            "number-changed", Span(x.start, x.end), Span(y.start, y.end),
-            f"{roles.name(roles.copy).capitalize()} gives \"{c}\" where {roles.name(roles.orig)} has \"{o}\".",
-            "high",
-        ))
+    only_b = [r for k, r in enumerate(qb) if k not in used]
+    out: list[Flag] = []
+    # pair the leftovers that sit in the same changed stretch of the token alignment
+    taken_b: set[int] = set()
+    pairs: list[tuple[Quantity, Quantity]] = []
+    for x in only_a:
+        ox = _op_of(d, "a", x.start)
+        best = None
+        for k, y in enumerate(only_b):
+            if k in taken_b:
+                continue
+            if ox is not None and _op_of(d, "b", y.start) == ox and is_date(x) == is_date(y) and _compatible(x, y):
+                best = k
+                break
+        if best is None and len(only_a) == 1 and len(only_b) == 1 and is_date(x) == is_date(only_b[0]) \
+                and _compatible(x, only_b[0]):
+            best = 0  # one figure each side: the same slot, reworded around it
+        if best is not None:
+            taken_b.add(best)
+            pairs.append((x, only_b[best]))
+    for x, y in pairs:
+        if not (_counts(x) or _counts(y)) or (x.is_word and y.is_word and not (_counts(x) and _counts(y))):
+            continue
+        o, c = roles.says(x.text, y.text)
+        if is_date(x) or is_date(y):
+            kind, conf = "date-changed", CONF["date"]
+            what = "date"
+        elif rounded(x, y):
+            kind, conf, what = "number-changed", CONF["number-rounded"], "rounded figure"
+        else:
+            kind = "number-changed"
+            conf = CONF["number-words"] if x.is_word or y.is_word else CONF["number-digits"]
+            what = "figure"
+        conf *= min(crispness(d, "a", x.start), crispness(d, "b", y.start)) * looseness(d)
+        out.append(Flag(kind, Span(x.start, x.end), Span(y.start, y.end),
+                        f"{roles.name(roles.copy).capitalize()} gives the {what} \"{c}\" where "
+                        f"{roles.name(roles.orig)} has \"{o}\".", conf))
+    # a month named alone ("in August" / "in July")
+    covered = [(q.start, q.end) for q in qa + qb]
+    for tag, i1, i2, j1, j2 in d.changed():
+        if tag != "replace":
+            continue
+        mo_a = [i for i in range(i1, i2) if d.a.norms[i] in MONTHS and len(d.a.norms[i]) > 3
+                and not any(s <= d.a.starts[i] < e for s, e in covered)]
+        mo_b = [j for j in range(j1, j2) if d.b.norms[j] in MONTHS and len(d.b.norms[j]) > 3
+                and not any(s <= d.b.starts[j] < e for s, e in covered)]
+        if mo_a and mo_b and MONTHS[d.a.norms[mo_a[0]]] != MONTHS[d.b.norms[mo_b[0]]]:
+            o, c = roles.says(d.a.words(mo_a[0], mo_a[0] + 1), d.b.words(mo_b[0], mo_b[0] + 1))
+            out.append(Flag("date-changed", d.a.span(mo_a[0], mo_a[0] + 1), d.b.span(mo_b[0], mo_b[0] + 1),
+                            f"{roles.name(roles.copy).capitalize()} gives the month \"{c}\" where "
+                            f"{roles.name(roles.orig)} has \"{o}\".", CONF["date"] * crispness(d, "a", d.a.starts[mo_a[0]])))
+    # a figure only the copy has, in a row that otherwise says the same
+    copy_only = [y for k, y in enumerate(only_b) if k not in taken_b] if roles.copy == "b" else \
+        [x for x in only_a if all(x is not p[0] for p in pairs)]
+    if d.sim >= CLOSE:
+        other = d.a if roles.copy == "b" else d.b
+        other_vals = {q.value for q in quantities(other.side.text)} if copy_only else set()
+        for q in copy_only:
+            if not _counts(q) or any(same_value(q.value, v) for v in other_vals):
+                continue
+            sp = Span(q.start, q.end)
+            what = "date-changed" if is_date(q) else "number-changed"
+            out.append(Flag(what, sp if roles.copy == "a" else None, sp if roles.copy == "b" else None,
+                            f"{roles.name(roles.copy).capitalize()} adds the figure \"{q.text}\", which "
+                            f"{roles.name(roles.orig)} does not give.", CONF["number-one-sided"]))
     return out
 
 
-def _negation(d: PairDiff, roles: Roles) -> list[Distortion]:
+# ---------------------------------------------------------------- polarity
+
+
+def _polarity_candidate(d: RowDiff) -> bool:
+    for tag, i1, i2, j1, j2 in d.changed():
+        if any(is_cue(w) for w in d.a.norms[i1:i2]) or any(is_cue(w) for w in d.b.norms[j1:j2]):
+            return True
+        if tag == "replace" and sentiment(d.a.norms[i1:i2]) * sentiment(d.b.norms[j1:j2]) == -1:
+            return True
+    return False
+
+
+def negation(d: RowDiff, doc_a, doc_b, roles: Roles, parse: Callable[[], None]) -> list[Flag]:
     na, nb = d.a.norms, d.b.norms
-    flip_parity = _neg_count(na) % 2 != _neg_count(nb) % 2
     reversed_op = None
     for tag, i1, i2, j1, j2 in d.ops:
-        if tag == "replace":
-            sa_, sb_ = _sentiment(na[i1:i2]), _sentiment(nb[j1:j2])
-            if sa_ * sb_ == -1:
-                reversed_op = (i1, i2, j1, j2)
-                break
-    if flip_parity == (reversed_op is not None):
+        if tag == "replace" and sentiment(na[i1:i2]) * sentiment(nb[j1:j2]) == -1:
+            reversed_op = (i1, i2, j1, j2)
+            break
+    cue_ops = [o for o in d.changed() if any(is_cue(w) for w in na[o[1]:o[2]]) != any(is_cue(w) for w in nb[o[3]:o[4]])
+               or sum(map(is_cue, na[o[1]:o[2]])) != sum(map(is_cue, nb[o[3]:o[4]]))]
+    flips: list[str] = []
+    if cue_ops:
+        parse()
+        flips = flipped(doc_a, doc_b)
+    if bool(flips) == (reversed_op is not None):
         return []  # no change of polarity, or a negation and an antonym that cancel out
     if reversed_op:
         i1, i2, j1, j2 = reversed_op
-        why = "reverses the sentiment of the statement"
+        why, conf = "reverses the sentiment of the statement", CONF["negation-sentiment"] * max(looseness(d), 0.8)
     else:
-        i1, i2, j1, j2 = next(
-            ((o[1], o[2], o[3], o[4]) for o in d.ops if o[0] != "equal"
-             and _neg_count(na[o[1]:o[2]]) != _neg_count(nb[o[3]:o[4]])),
-            (0, len(na), 0, len(nb)),
-        )
+        o = cue_ops[0]
+        i1, i2, j1, j2 = o[1], o[2], o[3], o[4]
         why = "flips the negation of the statement"
+        conf = CONF["negation-parse"] * looseness(d) * (1.0 if max(i2 - i1, j2 - j1) <= 3 else 0.8)
     i1, i2 = _context(d.a, i1, max(i2, i1 + 1))
     j1, j2 = _context(d.b, j1, max(j2, j1 + 1))
     i2, j2 = min(i2 + 1, len(na)), min(j2 + 1, len(nb))
-    ta, tb = d.a.text(i1, i2), d.b.text(j1, j2)
-    o, c = (ta, tb) if roles.orig == "a" else (tb, ta)
-    return [Distortion(
-        "negation-flip", d.a.span(i1, i2), d.b.span(j1, j2),
-        f"{roles.name(roles.copy).capitalize()} {why}: \"{_clip(o)}\" becomes \"{_clip(c)}\".",
-        "high",
-    )]
+    o, c = roles.says(d.a.words(i1, i2), d.b.words(j1, j2))
+    return [Flag("negation-flip", d.a.span(i1, i2), d.b.span(j1, j2),
+                 f"{roles.name(roles.copy).capitalize()} {why}: \"{clip(o)}\" becomes \"{clip(c)}\".", conf)]
 
 
-def _entity_candidates(d: PairDiff) -> bool:
-    """Could a replaced stretch hold a changed name or noun modifier? (Cheap test before parsing.)"""
+# ---------------------------------------------------------------- names and things
+
+
+def _entity_candidate(d: RowDiff) -> bool:
+    """Could a replaced stretch hold a changed name or noun modifier? (Cheap test before tagging.)"""
     ka, kb = d.a.keys, d.b.keys
     set_a, set_b = set(ka), set(kb)
     for tag, i1, i2, j1, j2 in d.ops:
@@ -288,12 +407,153 @@ def _entity_candidates(d: PairDiff) -> bool:
             continue
         if any(_is_name_shaped(d.a, i) for i in new_a) or any(_is_name_shaped(d.b, j) for j in new_b):
             return True
-        if not new_a or not new_b:
-            continue
-        if i2 < len(ka) and j2 < len(kb) and ka[i2] == kb[j2] and d.a.norms[i2] not in STOPWORDS \
+        if new_a and new_b and i2 < len(ka) and j2 < len(kb) and ka[i2] == kb[j2] and d.a.norms[i2] not in STOPWORDS \
                 and i2 - i1 <= 4 and j2 - j1 <= 4:
             return True
     return False
+
+
+_TAG_POS = {"NN": "NOUN", "NNS": "NOUN", "NNP": "PROPN", "NNPS": "PROPN", "CD": "NUM", "DT": "DET", "PDT": "DET",
+            "WDT": "DET", "PRP": "PRON", "PRP$": "PRON", "WP": "PRON", "WP$": "PRON", "EX": "PRON", "IN": "ADP",
+            "RP": "PART", "TO": "PART", "POS": "PART", "CC": "CCONJ", "MD": "AUX", "RB": "ADV", "RBR": "ADV",
+            "RBS": "ADV", "WRB": "ADV", "UH": "INTJ"}
+
+
+def pos(t) -> str:
+    """Coarse part of speech from the fine tag (the attribute ruler is skipped to save time)."""
+    tag = t.tag_
+    if tag in _TAG_POS:
+        return _TAG_POS[tag]
+    if tag.startswith("JJ"):
+        return "ADJ"
+    if tag.startswith("VB"):
+        return "VERB"
+    return "PUNCT" if not t.text[:1].isalnum() else "X"
+
+
+def _mentions(s: Seg, toks: dict, i1: int, i2: int) -> list[tuple[int, int]]:
+    """Runs of name words in [i1, i2) (word index ranges): proper nouns, and capitalised adjectives
+    ("Irish", "Scottish") that are not the first word of a sentence. A sentence's first word counts
+    when tagged a proper noun and not a function word ("Barcelona won")."""
+    out: list[tuple[int, int]] = []
+    for i in range(i1, i2):
+        t = toks.get(s.starts[i])
+        if t is None or s.norms[i] in MONTHS or s.norms[i] in WEEKDAYS:
+            continue
+        p = pos(t)
+        shaped = _is_name_shaped(s, i)
+        first = not shaped and s.side.text[s.starts[i]:s.starts[i] + 1].isupper() and p == "PROPN" \
+            and s.norms[i] not in STOPWORDS and len(s.norms[i]) > 2
+        if (p == "PROPN" and (shaped or first)) or (p == "ADJ" and shaped):
+            gap = s.side.text[s.ends[i - 1] : s.starts[i]] if i > 0 else ""
+            if out and out[-1][1] == i and gap.strip(" -'’") == "":
+                out[-1] = (out[-1][0], i + 1)
+            else:
+                out.append((i, i + 1))
+    return out
+
+
+def _content(s: Seg, toks: dict, i1: int, i2: int) -> bool:
+    for i in range(i1, i2):
+        t = toks.get(s.starts[i])
+        if t is not None and pos(t) in ("NOUN", "PROPN", "ADJ", "VERB", "NUM") and s.norms[i] not in STOPWORDS:
+            return True
+    return False
+
+
+def entities(d: RowDiff, ta: dict, tb: dict, roles: Roles, parse: Callable[[], None], norm_a: str, norm_b: str) -> list[Flag]:
+    """Changed names and noun modifiers in a matched row; ``ta``/``tb`` map character offsets to tagged tokens,
+    ``norm_a``/``norm_b`` are the whole texts normalised for name look-ups."""
+    out: list[Flag] = []
+    for tag, i1, i2, j1, j2 in d.ops:
+        if tag != "replace":
+            continue
+        ma, mb = _mentions(d.a, ta, i1, i2), _mentions(d.b, tb, j1, j2)
+        names_a = [d.a.words(x, y) for x, y in ma]
+        names_b = [d.b.words(x, y) for x, y in mb]
+        # a name is no change when the other row has an alias or variant of it, or the other text names it
+        new_a = [k for k, n in enumerate(names_a) if not any(same_name(n, m) for m in names_b) and not mentioned_in(n, norm_b)]
+        new_b = [k for k, n in enumerate(names_b) if not any(same_name(n, m) for m in names_a) and not mentioned_in(n, norm_a)]
+        new_c, names_o = (new_b, names_a) if roles.copy == "b" else (new_a, names_b)
+        hit, conf, ra, rb = False, 0.0, (i1, i2), (j1, j2)
+        swapped = [(x, y) for x in range(len(names_a)) for y in range(len(names_b))
+                   if not same_name(names_a[x], names_b[y]) and (x in new_a or y in new_b)]
+        if new_c and names_o and swapped:
+            # a name the original never mentions where the original names something else
+            x, y = next(((x, y) for x, y in swapped if (y if roles.copy == "b" else x) in new_c), swapped[0])
+            ra, rb = ma[x], mb[y]
+            v = embedder().encode([d.a.words(*ra), d.b.words(*rb)])
+            if float(v[0] @ v[1]) < SAME_NAME_PHRASE:  # near-identical phrases are variants the rules missed
+                hit, conf = True, CONF["name-swap"]
+        elif new_c and not names_o:
+            # a name the original never mentions, put where the original has other content words
+            m_c, seg_o, toks_o, lo, hi = (mb, d.a, ta, i1, i2) if roles.copy == "b" else (ma, d.b, tb, j1, j2)
+            if _content(seg_o, toks_o, lo, hi):
+                phrase_c = (d.b if roles.copy == "b" else d.a).words(*m_c[new_c[0]])
+                v = embedder().encode([phrase_c, seg_o.words(lo, hi)])
+                if float(v[0] @ v[1]) < SAME_PHRASE:
+                    hit, conf = True, CONF["name-new"]
+        if not hit:
+            hit, ra, rb = _modifier_change(d, ta, tb, i1, i2, j1, j2, parse)
+            conf = CONF["modifier"]
+        if not hit:
+            continue
+        n = max(i2 - i1, j2 - j1)
+        conf *= (1.0 if n <= 3 else 0.85 if n <= 6 else 0.5) * looseness(d)
+        # take in the noun the changed words qualify ("holiday" -> "holiday campaign")
+        a0, a1 = ra
+        b0, b1 = rb
+        if a1 < len(d.a.norms) and b1 < len(d.b.norms) and d.a.keys[a1] == d.b.keys[b1]:
+            t = ta.get(d.a.starts[a1])
+            if t is not None and pos(t) in ("NOUN", "PROPN"):
+                a1, b1 = a1 + 1, b1 + 1
+        o, c = roles.says(d.a.words(a0, a1), d.b.words(b0, b1))
+        out.append(Flag("entity-changed", d.a.span(a0, a1), d.b.span(b0, b1),
+                        f"{roles.name(roles.copy).capitalize()} says \"{clip(c)}\" where {roles.name(roles.orig)} says \"{clip(o)}\".",
+                        conf))
+    return out
+
+
+def _modifier_change(d: RowDiff, ta: dict, tb: dict, i1: int, i2: int, j1: int, j2: int, parse: Callable[[], None]):
+    """The words qualifying the same noun were replaced: "plush bear bags" -> "sleeping bags"."""
+    no = (False, (i1, i2), (j1, j2))
+    if i2 >= len(d.a.norms) or j2 >= len(d.b.norms) or d.a.keys[i2] != d.b.keys[j2]:
+        return no
+    ha, hb = ta.get(d.a.starts[i2]), tb.get(d.b.starts[j2])
+    if ha is None or hb is None or pos(ha) != "NOUN" or pos(hb) != "NOUN":
+        return no
+    parse()  # heads and dependency labels on the same tokens
+
+    def mods(s: Seg, toks: dict, lo: int, hi: int, head) -> list[int]:
+        out = []
+        for i in range(lo, hi):
+            t = toks.get(s.starts[i])
+            if t is None or pos(t) in ("DET", "PRON", "ADP", "PART", "PUNCT", "CCONJ", "AUX"):
+                continue
+            if t.dep_ not in ("compound", "amod", "nmod") or not (t.head == head or t.head.head == head):
+                return []  # the replaced words are not only modifiers of the noun
+            out.append(i)
+        return out
+
+    ma, mb = mods(d.a, ta, i1, i2, ha), mods(d.b, tb, j1, j2, hb)
+    if not ma or not mb:
+        return no
+
+    def nouny(s: Seg, toks: dict, ids: list[int]) -> bool:
+        return any(pos(toks[s.starts[i]]) in ("NOUN", "PROPN") or toks[s.starts[i]].dep_ == "compound" for i in ids)
+
+    if not (nouny(d.a, ta, ma) and nouny(d.b, tb, mb)):
+        return no  # adjectives only: wording ("large house" / "big house")
+    set_a, set_b = set(d.a.keys), set(d.b.keys)
+    if all(d.b.keys[j] in set_a for j in mb) or all(d.a.keys[i] in set_b for i in ma):
+        return no  # moved, not replaced ("fashion show in Paris" / "Paris show")
+    pa, pb = d.a.words(ma[0], i2 + 1), d.b.words(mb[0], j2 + 1)  # the modifiers with their noun
+    if pa.replace("-", " ").lower() == pb.replace("-", " ").lower():
+        return no
+    v = embedder().encode([pa, pb])
+    if float(v[0] @ v[1]) >= SAME_PHRASE:
+        return no  # "region hurricanes" / "area hurricanes"
+    return True, (ma[0], ma[-1] + 1), (mb[0], mb[-1] + 1)
 
 
 def _tokmap(doc, base: int) -> dict[int, object]:
@@ -301,7 +561,7 @@ def _tokmap(doc, base: int) -> dict[int, object]:
 
 
 def _parser_for(doc_a, doc_b) -> Callable[[], None]:
-    """Adds the dependency parse to two tagged sentences, on the first call only: the parser reads the
+    """Adds the dependency parse to two tagged rows, on the first call only: the parser reads the
     vectors the tagging pass left on each doc (``doc.tensor``), so nothing is computed twice."""
     done: list[bool] = []
 
@@ -315,394 +575,60 @@ def _parser_for(doc_a, doc_b) -> Callable[[], None]:
     return parse
 
 
-_TAG_POS = {"NN": "NOUN", "NNS": "NOUN", "NNP": "PROPN", "NNPS": "PROPN", "CD": "NUM", "DT": "DET", "PDT": "DET",
-            "WDT": "DET", "PRP": "PRON", "PRP$": "PRON", "WP": "PRON", "WP$": "PRON", "EX": "PRON", "IN": "ADP",
-            "RP": "PART", "TO": "PART", "POS": "PART", "CC": "CCONJ", "MD": "AUX", "RB": "ADV", "RBR": "ADV",
-            "RBS": "ADV", "WRB": "ADV", "UH": "INTJ"}
-
-
-def _pos(t) -> str:
-    """Coarse part of speech from the fine tag (the attribute ruler is skipped to save time)."""
-    tag = t.tag_
-    if tag in _TAG_POS:
-        return _TAG_POS[tag]
-    if tag.startswith("JJ"):
-        return "ADJ"
-    if tag.startswith("VB"):
-        return "VERB"
-    return "PUNCT" if not t.text[:1].isalnum() else "X"
-
-
-def _name_tokens(s: Sent, toks: dict[int, object], i1: int, i2: int) -> list[int]:
-    out = []
-    for i in range(i1, i2):
-        t = toks.get(s.starts[i])
-        if t is None or s.norms[i] in MONTHS or s.norms[i] in WEEKDAYS:
-            continue
-        if _pos(t) == "PROPN" and _is_name_shaped(s, i):
-            out.append(i)
-    return out
-
-
-def _content(s: Sent, toks: dict[int, object], i1: int, i2: int) -> bool:
-    for i in range(i1, i2):
-        t = toks.get(s.starts[i])
-        if t is not None and _pos(t) in ("NOUN", "PROPN", "ADJ", "VERB", "NUM") and s.norms[i] not in STOPWORDS:
-            return True
-    return False
-
-
-def _entities(d: PairDiff, ta: dict, tb: dict, roles: Roles, parse: Callable[[], None]) -> list[Distortion]:
-    """Changed names and noun modifiers in a pair of sentences; ``ta``/``tb`` map character offsets to tagged
-    tokens, and ``parse()`` adds heads and dependency labels to those tokens (needed for modifiers only)."""
-    out: list[Distortion] = []
-    A_text, B_text = d.a.side.text.lower(), d.b.side.text.lower()
-    set_a, set_b = set(d.a.keys), set(d.b.keys)
-    for tag, i1, i2, j1, j2 in d.ops:
-        if tag != "replace":
-            continue
-        na = [i for i in _name_tokens(d.a, ta, i1, i2) if d.a.keys[i] not in set_b]
-        nb = [j for j in _name_tokens(d.b, tb, j1, j2) if d.b.keys[j] not in set_a]
-        hit = False
-        if na and nb:
-            hit = True
-        elif nb and _content(d.a, ta, i1, i2) and not any(d.b.norms[j] in A_text for j in nb):
-            hit = True  # a name the other text never mentions replaced a content word
-        elif na and _content(d.b, tb, j1, j2) and not any(d.a.norms[i] in B_text for i in na):
-            hit = True  # the same, seen from the other side (the judge is symmetric in a and b)
-        sev = "high"
-        ra, rb = (i1, i2), (j1, j2)
-        if not hit:
-            hit, ra, rb = _modifier_change(d, ta, tb, i1, i2, j1, j2, parse)
-            sev = "medium"
-        if not hit:
-            continue
-        # take in the noun the changed words qualify ("holiday" -> "holiday campaign")
-        a0, a1 = ra
-        b0, b1 = rb
-        if a1 < len(d.a.norms) and b1 < len(d.b.norms) and d.a.keys[a1] == d.b.keys[b1]:
-            t = ta.get(d.a.starts[a1])
-            if t is not None and _pos(t) in ("NOUN", "PROPN"):
-                a1, b1 = a1 + 1, b1 + 1
-        xa, xb = d.a.text(a0, a1), d.b.text(b0, b1)
-        o, c = (xa, xb) if roles.orig == "a" else (xb, xa)
-        out.append(Distortion(
-            "entity-changed", d.a.span(a0, a1), d.b.span(b0, b1),
-            f"{roles.name(roles.copy).capitalize()} says \"{_clip(c)}\" where {roles.name(roles.orig)} says \"{_clip(o)}\".",
-            sev,
-        ))
-    return out
-
-
-def _modifier_change(d: PairDiff, ta: dict, tb: dict, i1: int, i2: int, j1: int, j2: int,
-                     parse: Callable[[], None]):
-    """The words qualifying the same noun were replaced: "plush bear bags" -> "sleeping bags"."""
-    no = (False, (i1, i2), (j1, j2))
-    if i2 >= len(d.a.norms) or j2 >= len(d.b.norms) or d.a.keys[i2] != d.b.keys[j2]:
-        return no
-    ha, hb = ta.get(d.a.starts[i2]), tb.get(d.b.starts[j2])
-    if ha is None or hb is None or _pos(ha) != "NOUN" or _pos(hb) != "NOUN":
-        return no
-    parse()  # heads and dependency labels on the same tokens
-
-    def mods(s: Sent, toks: dict, lo: int, hi: int, head) -> list[int]:
-        out = []
-        for i in range(lo, hi):
-            t = toks.get(s.starts[i])
-            if t is None or _pos(t) in ("DET", "PRON", "ADP", "PART", "PUNCT", "CCONJ", "AUX"):
-                continue
-            if t.dep_ not in ("compound", "amod", "nmod") or not (t.head == head or t.head.head == head):
-                return []  # the replaced words are not only modifiers of the noun
-            out.append(i)
-        return out
-
-    ma, mb = mods(d.a, ta, i1, i2, ha), mods(d.b, tb, j1, j2, hb)
-    if not ma or not mb:
-        return no
-    def nouny(s: Sent, toks: dict, ids: list[int]) -> bool:
-        return any(_pos(toks[s.starts[i]]) in ("NOUN", "PROPN") or toks[s.starts[i]].dep_ == "compound" for i in ids)
-
-    if not (nouny(d.a, ta, ma) and nouny(d.b, tb, mb)):
-        return no  # adjectives only: wording ("large house" / "big house")
-    set_a, set_b = set(d.a.keys), set(d.b.keys)
-    if all(d.b.keys[j] in set_a for j in mb) or all(d.a.keys[i] in set_b for i in ma):
-        return no  # moved, not replaced ("fashion show in Paris" / "Paris show")
-    pa, pb = d.a.text(ma[0], i2 + 1), d.b.text(mb[0], j2 + 1)  # the modifiers with their noun
-    if pa.replace("-", " ").lower() == pb.replace("-", " ").lower():
-        return no
-    v = embedder().encode([pa, pb])
-    if float(v[0] @ v[1]) >= SAME_PHRASE:
-        return no  # "region hurricanes" / "area hurricanes"
-    return True, (ma[0], ma[-1] + 1), (mb[0], mb[-1] + 1)
-
-
-# ---------------------------------------------------------------- quotations
-
-_QUOTE = re.compile(r"“([^“”\n]+)”|\"([^\"\n]+)\"")  # short ones too, so '"I," ... "I."' is not read as one
-
-
-def quotes(text: str) -> list[Span]:
-    """Spans of the words inside quotation marks (curly or straight), without the marks."""
-    out = []
-    for m in _QUOTE.finditer(text):
-        g = 1 if m.group(1) is not None else 2
-        if len(m.group(g).split()) >= 3:
-            out.append(Span(m.start(g), m.end(g)))
-    return out
-
-
-def _pair_quotes(A: Side, B: Side) -> list[tuple[Span, Span]]:
-    qa, qb = quotes(A.text), quotes(B.text)
-    ta = [frozenset(content_terms(A.text[q.start : q.end])) for q in qa]
-    tb = [frozenset(content_terms(B.text[q.start : q.end])) for q in qb]
-    cand = sorted(
-        ((dice(x, y), i, j) for i, x in enumerate(ta) for j, y in enumerate(tb)),
-        key=lambda t: (-t[0], t[1], t[2]),
-    )
-    used_a, used_b, out = set(), set(), []
-    for sim, i, j in cand:
-        if sim < 0.35:
-            break
-        if i in used_a or j in used_b:
-            continue
-        used_a.add(i)
-        used_b.add(j)
-        out.append((qa[i], qb[j]))
-    return sorted(out)
-
-
-def _qwords(text: str, span: Span) -> tuple[list[int], list[int], list[str]]:
-    from ..text import words
-
-    w = words(text[span.start : span.end])
-    return [span.start + s for s in w.starts], [span.start + e for e in w.ends], list(w.norms)
-
-
-def _quote_altered(A: Side, B: Side, qa: Span, qb: Span, found: list[Distortion], roles: Roles) -> Distortion | None:
-    sa, ea, na = _qwords(A.text, qa)
-    sb, eb, nb = _qwords(B.text, qb)
-    if na == nb:
-        return None
-    ops = [o for o in _opcodes(na, nb) if o[0] != "equal"]
-    # a shorter excerpt of the same quotation, or a cut marked with an ellipsis, is not an alteration
-    if all(o[0] == "delete" for o in ops) or all(o[0] == "insert" for o in ops):
-        inner = [o for o in ops if 0 < o[1] < len(na) and 0 < o[3] < len(nb)]
-        if not inner or "…" in B.text[qb.start : qb.end] + A.text[qa.start : qa.end] \
-                or "..." in B.text[qb.start : qb.end] + A.text[qa.start : qa.end]:
-            return None
-    changed = sum(max(o[2] - o[1], o[4] - o[3]) for o in ops)
-    inside = [d for d in found if d.kind in ("negation-flip", "number-changed", "entity-changed")
-              and d.a is not None and d.b is not None and d.a.overlaps(qa) and d.b.overlaps(qb)]
-    best = None
-    reason = ""
-    if inside:
-        d0 = inside[0]
-        best = next((o for o in ops if Span(sa[o[1]] if o[1] < len(sa) else qa.end, ea[max(o[1], o[2] - 1)] if o[1] < len(sa) else qa.end).overlaps(d0.a)), None)
-        reason = {"negation-flip": "the meaning is reversed", "number-changed": "a number is changed",
-                  "entity-changed": "a name or thing is changed"}[d0.kind]
-        severity = "high"
-    elif _neg_count(na) % 2 != _neg_count(nb) % 2:
-        severity, reason = "high", "a negation is flipped"
-    elif quantities(A.text, qa.start, qa.end) and [q.value for q in quantities(A.text, qa.start, qa.end)] != \
-            [q.value for q in quantities(B.text, qb.start, qb.end)]:
-        severity, reason = "high", "a number is changed"
-    elif changed >= 0.4 * max(len(na), len(nb)):
-        severity, reason = "medium", "it is heavily reworded"
-    else:
-        severity, reason = "low", "only the wording changed"
-    if best is None:
-        best = max(ops, key=lambda o: (max(o[2] - o[1], o[4] - o[3]), -o[1]))
-    _, i1, i2, j1, j2 = best
-
-    def seg(starts, ends, norms, text, lo, hi):
-        n = len(norms)
-        if n == 0:
-            return Span(starts[0] if starts else 0, starts[0] if starts else 0), ""
-        lo2 = lo
-        while lo2 > 0 and lo - lo2 < 3:
-            gap = text[ends[lo2 - 1] : starts[lo2]] if lo2 < n else ""
-            if any(c in gap for c in ",;:.!?"):
-                break
-            lo2 -= 1
-        hi2 = max(hi, lo2 + 1)
-        lo2, hi2 = min(lo2, n - 1), min(hi2, n)
-        sp = Span(starts[lo2], ends[hi2 - 1])
-        return sp, text[sp.start : sp.end]
-
-    spa, xa = seg(sa, ea, na, A.text, i1, i2)
-    spb, xb = seg(sb, eb, nb, B.text, j1, j2)
-    o, c = (xa, xb) if roles.orig == "a" else (xb, xa)
-    oq = A.text[qa.start : qa.end] if roles.orig == "a" else B.text[qb.start : qb.end]
-    more = len(ops) - 1
-    tail = f"; {more} other change{'s' if more > 1 else ''} in the same quotation" if more > 0 else ""
-    return Distortion(
-        "quote-altered", spa, spb,
-        f"The quotation \"{_clip(oq, 50)}\" is not verbatim in {roles.name(roles.copy)} ({reason}): "
-        f"\"{_clip(o)}\" became \"{_clip(c)}\"{tail}.",
-        severity,
-    )
-
-
-# ---------------------------------------------------------------- added, dropped, attribution
-
-
-def _absorbed(terms: frozenset[str], other: Side) -> bool:
-    return bool(terms) and len(terms & other.all_terms) >= ABSORBED * len(terms)
-
-
-def _attribution(pairing: Pairing, roles: Roles) -> tuple[list[Distortion], set[int]]:
-    """Credit lines and bylines in the copy that the original lacks; also the copy sentences they cover."""
-    C = pairing.A if roles.copy == "a" else pairing.B
-    O = pairing.B if roles.copy == "a" else pairing.A
-    o_low = " ".join(O.text.lower().split())
-    out, covered = [], set()
-    items = [c for c in credits(C.text) if c.kind in ("credit-line", "credit-phrase")] + bylines(C.text, C.spans)
-    for c in sorted(items, key=lambda c: c.span):
-        line = C.text[c.span.start : c.span.end]
-        if " ".join(line.lower().split()) in o_low or (c.kind in ("byline", "bio") and c.name.lower() in o_low):
-            continue
-        span = c.span
-        if c.kind == "bio":  # the rest of the bio paragraph belongs to it
-            idx = [i for i, s in enumerate(C.spans) if s.overlaps(c.span)]
-            if idx:
-                k = idx[-1]
-                while k + 1 < len(C) and C.block[k + 1] == C.block[idx[0]] and (k + 1) not in (
-                        pairing.pair_of_a if roles.copy == "a" else pairing.pair_of_b):
-                    k += 1
-                span = Span(C.spans[idx[0]].start, C.spans[k].end)
-        covered |= {i for i, s in enumerate(C.spans) if s.overlaps(span)}
-        what = {"credit-line": "a credit line", "credit-phrase": "a credit line", "byline": "a byline",
-                "bio": "an author bio"}[c.kind]
-        out.append(Distortion(
-            "attribution-added",
-            span if roles.copy == "a" else None,
-            span if roles.copy == "b" else None,
-            f"{roles.copy_subject()} adds {what} that the original does not have: \"{_clip(line, 80)}\".",
-            "medium",
-        ))
-    return out, covered
-
-
-def _asserts_fact(doc, text: str) -> bool:
-    has_verb = any(_pos(t) in ("VERB", "AUX") for t in doc)
-    if not has_verb or len([t for t in doc if t.is_alpha]) < 5:
-        return False
-    if quantities(text):
-        return True
-    if any(e.label_ in NAME_ENTS or e.label_ in ("DATE", "MONEY", "PERCENT", "QUANTITY", "CARDINAL") for e in doc.ents):
-        return True
-    return bool(re.search(r"\b(?:said|says|told|according to|reported|announced|claimed|confirmed)\b", text, re.I))
-
-
-def _added(pairing: Pairing, roles: Roles, skip: set[int], passages_copy: list[Span]) -> list[Distortion]:
-    C = pairing.A if roles.copy == "a" else pairing.B
-    O = pairing.B if roles.copy == "a" else pairing.A
-    paired = pairing.pair_of_a if roles.copy == "a" else pairing.pair_of_b
-    # "right after reused material" counts when the copy is mostly reused text; a long document that
-    # quotes a passage has its own sentences around it
-    mostly = pairing.reused_share(roles.copy) >= MOSTLY_REUSED
-    cands = []
-    for i in range(len(C)):
-        if i in paired or i in skip or C.boiler[i] or _absorbed(C.terms[i], O):
-            continue
-        inside = any(p.start <= C.spans[i].start < p.end for p in passages_copy)
-        if inside or (mostly and ((i - 1 in paired) or (i + 1 in paired))):
-            cands.append(i)
-    if not cands:
-        return []
-    out = []
-    for i, doc in zip(cands, nlp().pipe([C.sent(i) for i in cands])):
-        text = C.sent(i)
-        if not _asserts_fact(doc, text):
-            continue
-        span = C.spans[i]
-        named = any(e.label_ in NAME_ENTS for e in doc.ents)
-        out.append(Distortion(
-            "added-claim",
-            span if roles.copy == "a" else None,
-            span if roles.copy == "b" else None,
-            f"{roles.copy_subject()} adds a claim the original does not make: \"{_clip(text, 200)}\".",
-            "high" if named and quantities(text) else "medium",
-        ))
-    return out
-
-
-def _dropped(pairing: Pairing, roles: Roles, passages_orig: list[Span]) -> list[Distortion]:
-    O = pairing.A if roles.orig == "a" else pairing.B
-    C = pairing.B if roles.orig == "a" else pairing.A
-    paired = pairing.pair_of_a if roles.orig == "a" else pairing.pair_of_b
-    # A copy of a small part of a long text did not "leave out" the rest: then only omissions
-    # inside a reused stretch count.
-    whole = pairing.reused_share(roles.orig) >= PARTIAL_REUSE
-    blocks: list[list[int]] = []
-    for i in range(len(O)):
-        if i in paired or O.boiler[i] or not O.terms[i]:
-            continue
-        if not whole and not any(p.start <= O.spans[i].start < p.end for p in passages_orig):
-            continue
-        if blocks and blocks[-1][-1] == i - 1 and O.block[blocks[-1][-1]] == O.block[i]:
-            blocks[-1].append(i)
-        else:
-            blocks.append([i])
-    out = []
-    for blk in blocks:
-        terms = frozenset().union(*(O.terms[i] for i in blk))
-        if _absorbed(terms, C):
-            continue
-        span = Span(O.spans[blk[0]].start, O.spans[blk[-1]].end)
-        text = O.text[span.start : span.end]
-        if len(text) < DROP_MIN_CHARS or len(text.split()) < DROP_MIN_WORDS:
-            continue
-        n = len(blk)
-        out.append(Distortion(
-            "dropped-material",
-            span if roles.orig == "a" else None,
-            span if roles.orig == "b" else None,
-            f"{roles.copy_subject()} leaves out {n} sentence{'s' if n > 1 else ''} of the original "
-            f"({len(text)} characters): \"{_clip(text, 100)}\".",
-            "medium",
-        ))
-    return out
-
-
 # ---------------------------------------------------------------- entry point
 
 
-def find_distortions(pairing: Pairing, roles: Roles, passages: list[tuple[Span, Span]]) -> list[Distortion]:
-    """Every distortion between the two texts, sorted by position."""
-    found: list[Distortion] = []
-    diffs = _diffs(pairing)
+def compare_rows(pairing: Pairing, roles: Roles) -> list[Flag]:
+    """Figures, dates, polarity, names and things in every matched row that is not word for word the same."""
+    found: list[Flag] = []
+    diffs = row_diffs(pairing)
     for d in diffs:
-        found += _numbers(d, roles)
-        found += _negation(d, roles)
-    cands = [d for d in diffs if _entity_candidates(d)]
-    if cands:
+        found += numbers(d, roles)
+    ent = [_entity_candidate(d) for d in diffs]
+    pol = [_polarity_candidate(d) for d in diffs]
+    todo = [k for k in range(len(diffs)) if ent[k] or pol[k]]
+    if not todo:
+        return found
+    texts = []
+    for k in todo:
+        texts += [diffs[k].a.text, diffs[k].b.text]
+    docs = list(nlp().pipe(texts, disable=PAIR_SKIP))
+    norm_a = norm_text(pairing.A.text) if any(ent) else ""
+    norm_b = norm_text(pairing.B.text) if any(ent) else ""
+    for n, k in enumerate(todo):
+        d = diffs[k]
+        doc_a, doc_b = docs[2 * n], docs[2 * n + 1]
+        parse = _parser_for(doc_a, doc_b)
+        if pol[k]:
+            found += negation(d, doc_a, doc_b, roles, parse)
+        if ent[k]:
+            found += entities(d, _tokmap(doc_a, d.a.start), _tokmap(doc_b, d.b.start), roles, parse, norm_a, norm_b)
+    return found
 
-        texts = []
-        for d in cands:
-            texts += [d.a.side.sent(d.a.idx), d.b.side.sent(d.b.idx)]
-        docs = list(nlp().pipe(texts, disable=PAIR_SKIP))
-        for k, d in enumerate(cands):
-            ta = _tokmap(docs[2 * k], d.a.side.spans[d.a.idx].start)
-            tb = _tokmap(docs[2 * k + 1], d.b.side.spans[d.b.idx].start)
-            found += _entities(d, ta, tb, roles, _parser_for(docs[2 * k], docs[2 * k + 1]))
-    for qa, qb in _pair_quotes(pairing.A, pairing.B):
-        q = _quote_altered(pairing.A, pairing.B, qa, qb, found, roles)
-        if q is not None:
-            found.append(q)
-    attr, covered = _attribution(pairing, roles)
+
+def find_distortions(pairing: Pairing, roles: Roles, passages: list[tuple[Span, Span]], summary: bool = False) -> list[Distortion]:
+    """Every distortion between the two texts, sorted by position."""
+    from .material import added, attribution, dropped
+    from .quotes import quote_flags
+
+    found = compare_rows(pairing, roles)
+    found += quote_flags(pairing, roles, found)
+    attr, covered = attribution(pairing, roles)
     found += attr
-    copy_passages = [p[1] if roles.copy == "b" else p[0] for p in passages]
-    found += _added(pairing, roles, covered, copy_passages)
-    found += _dropped(pairing, roles, [p[0] if roles.orig == "a" else p[1] for p in passages])
+    found += added(pairing, roles, covered, passages)
+    if not summary:
+        found += dropped(pairing, roles, passages)
     seen, out = set(), []
     for x in found:
         k = (x.kind, x.a, x.b)
         if k not in seen:
             seen.add(k)
-            out.append(x)
+            out.append(x.distortion())
 
-    def pos(x: Distortion):
+    def position(x: Distortion):
         return (x.a.start if x.a else -1, x.b.start if x.b else -1, x.kind, x.detail)
 
-    return sorted(out, key=pos)
+    return sorted(out, key=position)
+
+
+__all__ = ["Roles", "find_distortions", "Link"]

@@ -80,3 +80,32 @@ UPDATE_STAMP = re.compile(
     r"\(?\s*(?:UPDATE[D]?|Update[d]?|EDITOR'?S\s+NOTE|Editor'?s\s+note|CORRECTION|Correction)\b\s*(?:on|at)?\s*:?\s*"
     r"(?P<date>\d{1,2}/\d{1,2}/\d{2,4}|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:,?\s+\d{4})?)?"
 )
+
+#: Names of one country, bloc or body, including its demonym ("Britain" / "the UK" / "British"): a copy
+#: that writes one for another has not changed the story.
+ALIAS_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("United Kingdom", "UK", "U.K.", "Britain", "Great Britain", "British", "GB"),
+    ("United States", "US", "U.S.", "USA", "U.S.A.", "America", "American", "United States of America", "the States"),
+    ("United Nations", "UN", "U.N."),
+    ("European Union", "EU", "E.U."),
+    ("Russia", "Russian Federation", "Russian"),
+    ("China", "People's Republic of China", "PRC", "Chinese"),
+    ("Germany", "German", "Federal Republic of Germany"),
+    ("France", "French"), ("Italy", "Italian"), ("Spain", "Spanish"), ("Japan", "Japanese"),
+    ("India", "Indian"), ("Pakistan", "Pakistani"), ("Iran", "Iranian", "Persia"), ("Iraq", "Iraqi"),
+    ("Israel", "Israeli"), ("Egypt", "Egyptian"), ("Turkey", "Turkish", "Türkiye"), ("Syria", "Syrian"),
+    ("Afghanistan", "Afghan"), ("Canada", "Canadian"), ("Mexico", "Mexican"), ("Brazil", "Brazilian"),
+    ("Australia", "Australian"), ("Ukraine", "Ukrainian"), ("Poland", "Polish"), ("Greece", "Greek"),
+    ("Netherlands", "Holland", "Dutch"), ("Ireland", "Irish", "Republic of Ireland"),
+    ("South Korea", "Korea", "Republic of Korea", "South Korean", "Korean"),
+    ("North Korea", "DPRK", "North Korean"), ("Saudi Arabia", "Saudi", "Saudis"),
+    ("United Arab Emirates", "UAE", "Emirates", "Emirati"), ("Switzerland", "Swiss"), ("Sweden", "Swedish"),
+    ("Norway", "Norwegian"), ("Denmark", "Danish"), ("Finland", "Finnish"), ("Portugal", "Portuguese"),
+    ("Belgium", "Belgian"), ("Austria", "Austrian"), ("Hungary", "Hungarian"), ("Nigeria", "Nigerian"),
+    ("South Africa", "South African"), ("Kenya", "Kenyan"), ("Argentina", "Argentine", "Argentinian"),
+    ("Myanmar", "Burma", "Burmese"), ("Czech Republic", "Czechia", "Czech"), ("Vietnam", "Viet Nam", "Vietnamese"),
+    ("Philippines", "Filipino", "Philippine"), ("Scotland", "Scottish", "Scots"), ("Wales", "Welsh"),
+    ("England", "English"), ("New York City", "NYC", "New York"), ("Los Angeles", "LA", "L.A."),
+    ("Washington", "Washington DC", "Washington D.C.", "DC"), ("NATO", "North Atlantic Treaty Organization"),
+    ("Soviet Union", "USSR", "Soviet", "Soviets"), ("Palestine", "Palestinian", "Palestinian territories"),
+)

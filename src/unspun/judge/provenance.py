@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from ..types import Document, Evidence
 from .attribution import bylines, credits, domains, names_match
 from .lexicon import UPDATE_STAMP
-from .pairing import Pairing
+from .sentmap import Pairing
 
 #: Total weight needed to name an original.
 DECIDE = 1.0

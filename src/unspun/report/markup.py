@@ -48,24 +48,29 @@ def _clip(span: Span, length: int) -> Span | None:
     return Span(start, end) if end > start else None
 
 
-def mark_up(text: str, marks: list[Mark], *, side: str, prefix: str = "") -> Markup:
-    """Return the HTML of ``text`` with every mark wrapped; every character is escaped.
+def mark_up(text: str, marks: list[Mark], *, side: str, prefix: str = "", start: int = 0, end: int | None = None) -> Markup:
+    """Return the HTML of ``text[start:end]`` with every mark wrapped; every character is escaped.
 
     ``side`` is ``"a"`` or ``"b"``; element ids are ``{prefix}{side}-{kind}{index}``.
-    Marks outside the text are clipped; empty marks are dropped (a distortion with an
-    empty span gets a zero-width anchor so its link still lands).
+    Marks are clipped to the range; a mark that starts before ``start`` gets no id there (the
+    range holding its start has it). Empty marks are dropped (a distortion with an empty span
+    gets a zero-width anchor so its link still lands).
     """
     text = safe_text(text)
-    n = len(text)
+    n = len(text) if end is None else min(end, len(text))
     live: list[tuple[Mark, Span]] = []
     points: list[tuple[int, Mark]] = []  # empty marks: anchors only
     for m in marks:
         sp = _clip(m.span, n)
+        if sp is not None and sp.end <= start:
+            continue
         if sp is None:
-            points.append((min(m.span.start, n), m))
+            if start <= min(m.span.start, n) < n or (min(m.span.start, n) == n == len(text)):
+                points.append((min(m.span.start, n), m))
         else:
-            live.append((m, sp))
-    cuts = {0, n}
+            live.append((m, Span(max(sp.start, start), sp.end) if sp.start < start else sp))
+    first_at = {id(m): m.span.start for m in marks}
+    cuts = {start, n}
     for _, sp in live:
         cuts.add(sp.start)
         cuts.add(sp.end)
@@ -98,7 +103,7 @@ def mark_up(text: str, marks: list[Mark], *, side: str, prefix: str = "") -> Mar
         seg = text[pos : bounds[i + 1]]
         opened = 0
         for m, sp in active:
-            out.append(_open(m, side, prefix, first=sp.start == pos))
+            out.append(_open(m, side, prefix, first=sp.start == pos and first_at[id(m)] >= start))
             opened += 1
         out.append(str(escape(seg)))
         out.append("</span>" * opened)

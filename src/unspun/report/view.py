@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from ..types import Document, Match
+from ..types import Document, Match, SentenceMap, Span
 from .markup import _SURROGATE, Mark, mark_up, safe_text
 
 #: Number of distinct passage colours (classes ``c0`` … ``c11`` in style.css).
@@ -80,6 +80,66 @@ def distortion_counts(match: Match) -> list[dict[str, Any]]:
 def severity_totals(match: Match) -> dict[str, int]:
     c = Counter(d.severity for d in match.distortions)
     return {s: c.get(s, 0) for s in SEVERITIES}
+
+
+#: Row classes of the side-by-side view, and how the legend explains them.
+ROW_LEGEND = (
+    ("same", "reused word for word"),
+    ("reworded", "reused, reworded"),
+    ("copy-only", "only in the copy (added)"),
+    ("original-only", "only in the original (left out)"),
+    ("plain", "not part of the reuse"),
+)
+
+
+def _chain(sm: SentenceMap) -> list:
+    """The matched rows that keep reading order on both sides (moved sentences are left to the gaps)."""
+    out, last_b = [], -1
+    for link in sm.links:
+        if link.a and link.b and not link.moved and link.b[0].start >= last_b:
+            out.append(link)
+            last_b = link.b[-1].end
+    return out
+
+
+def _one_sided(sm: SentenceMap | None, side: str) -> list[Span]:
+    if sm is None:
+        return []
+    return [s for x in sm.links for s in (x.a if side == "a" else x.b) if not (x.b if side == "a" else x.a)]
+
+
+def rows(match: Match, marks: dict[str, list[Mark]], prefix: str) -> list[dict[str, Any]]:
+    """The two texts cut into rows that line up sentence by sentence along the sentence map.
+
+    Each matched row of the map is a row (``same`` or ``reworded``); the text between two of them is
+    one row too, its sentences only one text has marked ``copy-only`` / ``original-only``."""
+    a, b = match.a.text, match.b.text
+    sm = match.sentence_map
+    copy_side = "b" if match.original == "a" else "a" if match.original == "b" else None
+    if copy_side is None and sm is not None:
+        copy_side = "b" if sm.covered_b >= sm.covered_a else "a"
+    only = {"a": _one_sided(sm, "a"), "b": _one_sided(sm, "b")}
+
+    def cell(side: str, lo: int, hi: int, kind: str | None) -> dict[str, Any]:
+        text = a if side == "a" else b
+        if kind is None:  # a gap: one-sided sentences inside it, plain text around them
+            spans = [s for s in only[side] if lo <= s.start and s.end <= hi]
+            kind = ("copy-only" if side == copy_side else "original-only") if spans else "plain"
+        return {"side": side, "kind": kind, "empty": not text[lo:hi].strip(),
+                "html": mark_up(text, marks[side], side=side, prefix=prefix, start=lo, end=hi)}
+
+    out: list[dict[str, Any]] = []
+    pa = pb = 0
+    for link in (_chain(sm) if sm is not None else []):
+        la, lb = link.a[0].start, link.b[0].start
+        if la > pa or lb > pb:
+            out.append({"kind": "gap", "a": cell("a", pa, la, None), "b": cell("b", pb, lb, None)})
+        ea, eb = link.a[-1].end, link.b[-1].end
+        out.append({"kind": link.kind, "a": cell("a", la, ea, link.kind), "b": cell("b", lb, eb, link.kind)})
+        pa, pb = ea, eb
+    if pa < len(a) or pb < len(b):
+        out.append({"kind": "gap", "a": cell("a", pa, len(a), None), "b": cell("b", pb, len(b), None)})
+    return out
 
 
 def pair_view(match: Match, *, prefix: str = "", json_href: str | None = None) -> dict[str, Any]:
@@ -153,8 +213,11 @@ def pair_view(match: Match, *, prefix: str = "", json_href: str | None = None) -
         "distortions": distortions,
         "counts": distortion_counts(match),
         "totals": severity_totals(match),
-        "a_html": mark_up(match.a.text, marks["a"], side="a", prefix=prefix),
-        "b_html": mark_up(match.b.text, marks["b"], side="b", prefix=prefix),
+        "rows": rows(match, marks, prefix),
+        "legend": ROW_LEGEND,
+        "shown": [d for d in distortions if d["severity"] in ("high", "medium")],
+        "low": [d for d in distortions if d["severity"] not in ("high", "medium")],
+        "sentence_map": match.sentence_map,
         "json_href": json_href or json_data_uri(match.to_dict()),
         "json_download": json_href is None,
     }
