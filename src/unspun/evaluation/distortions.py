@@ -114,16 +114,26 @@ def _chunks(paras: list[str], rng: random.Random) -> str | None:
     return text if text.count("\n\n") >= 3 else None
 
 
+def _judge_sample_sources(pan: Path) -> list[Path]:
+    """The source texts of the judge's fixed PAN sample (``judge-sample.txt``): a fixed list, so the generator's
+    base texts do not change when other samples are vendored into the same folder."""
+    listing = pan / "judge-sample.txt"
+    if not listing.exists():
+        return []
+    names = {line.split()[1] for line in listing.read_text(encoding="utf-8").splitlines() if line.strip()}
+    return [pan / "src" / n for n in sorted(names) if (pan / "src" / n).exists()]
+
+
 def base_documents(rng: random.Random, count: int, root: Path | None = None) -> list[str]:
     """``count`` documents of 4 to 6 prose paragraphs from the repository's data: the seed original
-    (``examples/corpus``), the PAN source texts of ``tests/data/pan13`` and articles made of the unchanged
+    (``examples/corpus``), the PAN source texts of the judge's sample in ``tests/data/pan13`` and articles made of the unchanged
     VitaminC sentences of ``tests/data/vitaminc`` (four paragraphs of four sentences)."""
     from ..errors import ConfigError
 
     root = root or repo_data()
     docs: list[str] = []
     seed = root / "examples" / "corpus" / "seed-000_39c885e149670517.txt"
-    pan = sorted((root / "tests" / "data" / "pan13" / "src").glob("*.txt"))
+    pan = _judge_sample_sources(root / "tests" / "data" / "pan13")
     vc = root / "tests" / "data" / "vitaminc" / "real-test-sample.jsonl"
     if not seed.exists() and not pan and not vc.exists():
         raise ConfigError(f"the generator's base texts are not in {root} (examples/corpus, tests/data): run it from a checkout")

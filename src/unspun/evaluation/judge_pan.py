@@ -34,7 +34,7 @@ def load(root: str | Path) -> tuple[Corpus, bool]:
     """The corpus at ``root`` (a full PAN corpus, or a vendored sample with its :data:`SAMPLE_LIST`); and
     whether it is a sample (its pairs are already a fixed held-out sample)."""
     root = Path(root)
-    if not (root / "pairs").is_file() and (root / SAMPLE_LIST).is_file():
+    if (root / SAMPLE_LIST).is_file():  # only a vendored sample carries this list
         pairs = [Pair(*line.split()) for line in (root / SAMPLE_LIST).read_text(encoding="utf-8").splitlines() if line.strip()]
         return Corpus(root, pairs), True
     return load_corpus(root), False
