@@ -23,6 +23,12 @@ FOX = "The quick brown fox jumps over the lazy dog near the river bank. " * 3
 OTHER = "Completely different words about tax policy, budgets and the harvest season in autumn. " * 3
 
 
+def prose(size: int, offset: int = 0) -> str:
+    """``size`` characters of natural English from the example corpus (PAN 2013 fragments and the seed pair)."""
+    text = "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt")))
+    return text[offset : offset + size]
+
+
 def local(app) -> TestClient:
     """An in-process client that talks to the app as a browser on this machine would (Host: localhost)."""
     return TestClient(app, base_url="http://localhost")
@@ -55,7 +61,9 @@ class Server:
     def worker_pids(self) -> set[int]:
         import psutil
 
-        return {c.pid for c in psutil.Process(self.proc.pid).children(recursive=True)}
+        kids = psutil.Process(self.proc.pid).children()
+        workers = {c.pid for c in kids if "spawn_main" in " ".join(c.cmdline())}  # not multiprocessing's trackers
+        return workers or {self.proc.pid}  # one worker: the process itself
 
 
 @contextmanager
@@ -69,6 +77,7 @@ def serve(db: Path, *args: str, env: dict[str, str] | None = None, create: bool 
                             env={**os.environ, **(env or {})}, cwd=ROOT)
     lines: list[str] = []
     found: list[str] = []
+    started = []
     ready = threading.Event()
 
     def pump() -> None:
@@ -77,7 +86,9 @@ def serve(db: Path, *args: str, env: dict[str, str] | None = None, create: bool 
             m = re.search(r"running on (http://[\d.]+:\d+)", line, re.I)
             if m and not found:
                 found.append(m.group(1))
-            if found and re.search(r"application startup complete", line, re.I):
+            if re.search(r"application startup complete", line, re.I):
+                started.append(line)
+            if found and started:  # one worker logs its startup first, several log it after the address
                 ready.set()
         ready.set()
 
