@@ -170,6 +170,24 @@ class JobStore:
 _PROGRESS = re.compile(r"(\d+)/(\d+)")
 
 
+def _take_progress(job: ScanJob, p: Any) -> None:
+    """Put a scan's progress report on the job: a typed report (``stage``, ``done``, ``total``: the candidate
+    pairs are counted first, then aligned) or a message line (``"aligned 12/40 ..."``)."""
+    if hasattr(p, "stage"):
+        job.message = str(p)[:500]
+        job.done, job.total = (p.done if p.stage == "align" else 0), p.total or 0
+        return
+    message = str(p)
+    job.message = message[:500]
+    m = _PROGRESS.search(message)
+    if m:
+        job.done, job.total = int(m.group(1)), int(m.group(2))
+    else:
+        n = re.match(r"(\d+) candidate pairs", message)
+        if n:
+            job.total = int(n.group(1))
+
+
 def run_scan(db_path: Path, store: JobStore, job: ScanJob, redact: Any) -> None:
     """Run one scan job to its end (in its own thread), writing progress and the result to ``store``."""
     from ..index import Index
@@ -180,15 +198,8 @@ def run_scan(db_path: Path, store: JobStore, job: ScanJob, redact: Any) -> None:
         store.save(job)
         last = [0.0]
         try:
-            def progress(message: str) -> None:
-                job.message = message[:500]
-                m = _PROGRESS.search(message)
-                if m:
-                    job.done, job.total = int(m.group(1)), int(m.group(2))
-                else:
-                    n = re.match(r"(\d+) candidate pairs", message)
-                    if n:
-                        job.total = int(n.group(1))
+            def progress(p: Any) -> None:
+                _take_progress(job, p)
                 if time.monotonic() - last[0] >= _PROGRESS_EVERY:
                     last[0] = time.monotonic()
                     store.save(job)
