@@ -193,7 +193,7 @@ def test_past_the_product_budget_pairs_need_a_rarer_shared_word(monkeypatch):
     y = sparse.random(50, 40, density=0.2, random_state=2, format="csr")
     y.data = rng.random(len(y.data)) + 0.1
     w = AlignWork(words=10)
-    cos, inter = overlap.compare_rows(x, y, overlap.binary(x), overlap.binary(y), w)
+    cos, inter = overlap.compare_rows(x, y, w)
     assert w.capped
     full, shared = (x @ y.T).toarray(), (overlap.binary(x) @ overlap.binary(y).T).toarray()
     got = cos.tocoo()

@@ -37,7 +37,7 @@ import numpy as np
 from scipy import sparse
 
 from .deadline import check_deadline
-from .overlap import MAX_PARTNERS, AlignWork, Distinct, binary, cap_partners, compare_rows, expand, lookup, row_values, scored_pairs
+from .overlap import MAX_PARTNERS, AlignWork, Distinct, cap_partners, compare_rows, expand, lookup, row_values, scored_pairs
 from .text import STOPWORDS, sentences, stem, words
 from .types import Passage, Span
 
@@ -179,7 +179,7 @@ class _Overlap:
     db: Distinct
     la: np.ndarray  # distinct content words per distinct a row
     lb: np.ndarray
-    x: Any  # the distinct rows themselves (tf-idf, binary), for exact scores of pairs found elsewhere
+    x: Any  # the distinct tf-idf rows themselves, for exact scores of pairs found elsewhere
     y: Any
     cos_t: Any = None
 
@@ -188,10 +188,9 @@ class _Overlap:
         da = Distinct.of([tuple(sorted(t)) for t in A.terms])
         db = Distinct.of([tuple(sorted(t)) for t in B.terms])
         work.distinct += len(da) + len(db)
-        x, y = wa[da.first], wb[db.first]
-        xb, yb = binary(x), binary(y)
-        cos, inter = compare_rows(x, y, xb, yb, work)
-        return cls(cos, inter, da, db, np.asarray(xb.sum(axis=1)).ravel(), np.asarray(yb.sum(axis=1)).ravel(), x, y)
+        x, y = da.take(wa), db.take(wb)
+        cos, inter = compare_rows(x, y, work)
+        return cls(cos, inter, da, db, np.diff(x.indptr).astype(np.float64), np.diff(y.indptr).astype(np.float64), x, y)
 
     def cos_at(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """tf-idf cosine of sentence pairs (i[k], j[k]); pairs never compared (see compare_rows) are scored exactly."""
@@ -281,12 +280,11 @@ def _merged_seeds(ov: _Overlap, wa, wb, p: AlignParams, taken, work: AlignWork) 
                 continue
             inv2 = d2.inv
             dw = Distinct.of([tuple(inv2[k : k + size].tolist()) for k in range(ww.shape[0])])
-            x, y = w1[d1.first], ww[dw.first]
-            xb, yb = binary(x), binary(y)
-            l1 = np.asarray(xb.sum(axis=1)).ravel()
-            l2 = np.asarray(yb.sum(axis=1)).ravel()
+            x, y = d1.take(w1), dw.take(ww)
+            l1 = np.diff(x.indptr).astype(np.float64)  # distinct content words of each sentence, each run
+            l2 = np.diff(y.indptr).astype(np.float64)
             kept = []
-            for u, v, c, inter in scored_pairs(x, y, xb, yb, work):  # a block of rows at a time: memory stays small
+            for u, v, c, inter in scored_pairs(x, y, work, min_cos=p.merge_cosine):  # a block at a time
                 keep = c >= p.merge_cosine
                 keep[keep] = 2.0 * inter[keep] / np.maximum(1.0, l1[u[keep]] + l2[v[keep]]) >= p.merge_dice
                 kept.append((u[keep], v[keep], c[keep]))

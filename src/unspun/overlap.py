@@ -106,6 +106,10 @@ class Distinct:
     def rows(self, u: int) -> np.ndarray:
         return self.order[self.start[u] : self.start[u + 1]]
 
+    def take(self, m: Any) -> Any:
+        """The distinct rows of matrix ``m`` (``m`` itself when no row repeats)."""
+        return m if len(self.first) == m.shape[0] else m[self.first]
+
 
 # --------------------------------------------------------------------------- products
 
@@ -121,10 +125,10 @@ def _col_counts(m: Any, ncols: int) -> np.ndarray:
     return np.bincount(m.indices, minlength=ncols).astype(np.float64)
 
 
-def _common_words(xb: Any, yb: Any, work: AlignWork) -> np.ndarray | None:
+def _common_words(x: Any, y: Any, work: AlignWork) -> np.ndarray | None:
     """The words left out of finding candidate pairs (the costliest first), or None when the full product fits."""
-    ncols = xb.shape[1]
-    cx, cy = _col_counts(xb, ncols), _col_counts(yb, ncols)
+    ncols = x.shape[1]
+    cx, cy = _col_counts(x, ncols), _col_counts(y, ncols)
     prod = cx * cy
     total = float(prod.sum())
     budget = max(EXACT_PRODUCTS, PRODUCTS_PER_WORD * work.words)
@@ -137,7 +141,7 @@ def _common_words(xb: Any, yb: Any, work: AlignWork) -> np.ndarray | None:
     work.capped = True
     order = np.argsort(-prod, kind="stable")
     left = total - np.cumsum(prod[order])
-    per_pair = 1.0 + COMMON_COST * np.cumsum(cx[order] / max(1, xb.shape[0]) + cy[order] / max(1, yb.shape[0]))
+    per_pair = 1.0 + COMMON_COST * np.cumsum(cx[order] / max(1, x.shape[0]) + cy[order] / max(1, y.shape[0]))
     fits = left * per_pair <= budget
     k = int(np.argmax(fits)) + 1 if fits.any() else len(order)
     common = np.zeros(ncols, dtype=bool)
@@ -146,16 +150,22 @@ def _common_words(xb: Any, yb: Any, work: AlignWork) -> np.ndarray | None:
     return common
 
 
-def _block(x: Any, y: Any, xb: Any, yb: Any, common: np.ndarray | None, work: AlignWork) -> tuple[Any, Any]:
-    """Cosine and shared-word count of the rows of ``x`` with those of ``y`` (CSR, one pattern, same entry order)."""
+def _block(x: Any, y: Any, common: np.ndarray | None, work: AlignWork,
+           min_cos: float | None = None) -> tuple[Any, Any]:
+    """Cosine and shared-word count of the rows of ``x`` with those of ``y`` (CSR, one pattern, same entry order);
+    the count is None when no cosine reaches ``min_cos`` (nothing there for the caller)."""
     if common is None:
-        cos, inter = (x @ y.T).tocsr(), (xb @ yb.T).tocsr()
+        cos = (x @ y.T).tocsr()
+        if min_cos is not None and not (cos.data >= min_cos).any():
+            return cos, None
+        inter = (binary(x) @ binary(y).T).tocsr()
         if not np.array_equal(cos.indptr, inter.indptr) or not np.array_equal(cos.indices, inter.indices):
             cos.sort_indices()  # the inputs' entry orders differ (the values do not depend on it)
             inter.sort_indices()
         return cos, inter
     rare = ~common
-    cos, inter = (x[:, rare] @ y[:, rare].T).tocsr(), (xb[:, rare] @ yb[:, rare].T).tocsr()
+    xr, yr = x[:, rare], y[:, rare]
+    cos, inter = (xr @ yr.T).tocsr(), (binary(xr) @ binary(yr).T).tocsr()
     if not np.array_equal(cos.indices, inter.indices):
         cos.sort_indices()
         inter.sort_indices()
@@ -164,7 +174,8 @@ def _block(x: Any, y: Any, xb: Any, yb: Any, common: np.ndarray | None, work: Al
     # the common words' part of each candidate's scores, pair by pair
     rows = np.repeat(np.arange(cos.shape[0], dtype=np.int64), np.diff(cos.indptr))
     cols = cos.indices.astype(np.int64)
-    xc, yc, xbc, ybc = x[:, common].tocsr(), y[:, common].tocsr(), xb[:, common].tocsr(), yb[:, common].tocsr()
+    xc, yc = x[:, common].tocsr(), y[:, common].tocsr()
+    xbc, ybc = binary(xc), binary(yc)
     cos_vals, inter_vals = cos.data.astype(np.float64), inter.data.astype(np.float64)
     for lo in range(0, len(rows), 100_000):
         r, c = rows[lo : lo + 100_000], cols[lo : lo + 100_000]
@@ -176,26 +187,33 @@ def _block(x: Any, y: Any, xb: Any, yb: Any, common: np.ndarray | None, work: Al
             sparse.csr_matrix((inter_vals, cos.indices, cos.indptr), shape=shape))
 
 
-def scored_pairs(x: Any, y: Any, xb: Any, yb: Any, work: AlignWork,
-                 block_rows: int = 2048) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """Row pairs of ``x`` and ``y`` that share a word, as (row, col, cosine, shared words), a block of rows at a time.
+def scored_pairs(x: Any, y: Any, work: AlignWork, block_rows: int = 2048,
+                 min_cos: float | None = None) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Row pairs of ``x`` and ``y`` that share a word, as (row, col, cosine, shared words), a block of rows at a time
+    (blocks where no cosine reaches ``min_cos`` are skipped).
 
-    ``x @ y.T`` and ``xb @ yb.T`` entry by entry (exactly the full products'
-    values) while they fit the product budget; past it, pairs sharing only the
-    commonest words are left out (``work.capped``), the others scored exactly.
+    ``x @ y.T`` and the shared-word counts entry by entry (exactly the full
+    products' values) while they fit the product budget; past it, pairs sharing
+    only the commonest words are left out (``work.capped``), the others scored
+    exactly.
     """
-    common = _common_words(xb, yb, work)
+    common = _common_words(x, y, work)
     for lo in range(0, x.shape[0], block_rows):
-        cos, inter = _block(x[lo : lo + block_rows], y, xb[lo : lo + block_rows], yb, common, work)
-        rows = lo + np.repeat(np.arange(cos.shape[0], dtype=np.int64), np.diff(cos.indptr))
+        bx = x if lo == 0 and x.shape[0] <= block_rows else x[lo : lo + block_rows]
+        cos, inter = _block(bx, y, common, work, min_cos)
         work.candidates += cos.nnz
+        if inter is None:
+            continue
+        rows = lo + np.repeat(np.arange(cos.shape[0], dtype=np.int64), np.diff(cos.indptr))
         yield rows, cos.indices.astype(np.int64), cos.data, inter.data
 
 
-def compare_rows(x: Any, y: Any, xb: Any, yb: Any, work: AlignWork) -> tuple[Any, Any]:
+def compare_rows(x: Any, y: Any, work: AlignWork) -> tuple[Any, Any]:
     """Cosine and shared-word counts (:func:`scored_pairs`) as two CSR matrices with sorted indices, one pattern."""
-    cos, inter = _block(x, y, xb, yb, _common_words(xb, yb, work), work)
+    cos, inter = _block(x, y, _common_words(x, y, work), work)
     work.candidates += cos.nnz
+    if cos.has_sorted_indices:
+        return cos, inter
     cos.sort_indices()  # one pattern: both sort into the same entry order
     inter.sort_indices()
     return cos, inter
@@ -238,6 +256,8 @@ def row_values(m: Any, row: int, cols: np.ndarray) -> np.ndarray:
 
 def cap_partners(i: np.ndarray, j: np.ndarray, v: np.ndarray, k: int, work: AlignWork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Keep at most ``k`` pairs per ``i`` and per ``j``, the highest ``v`` first (ties: lower index first)."""
+    if not len(i) or max(np.bincount(i).max(), np.bincount(j).max()) <= k:
+        return i, j, v
     keep = np.ones(len(i), dtype=bool)
     for own, other in ((i, j), (j, i)):
         idx = np.flatnonzero(keep)

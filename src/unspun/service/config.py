@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..limits import (
     DEFAULT_BODY_TIMEOUT,
+    DEFAULT_COMPUTE_THREADS,
     DEFAULT_MAX_BATCH,
     DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_MAX_PENDING_BODIES,
@@ -46,6 +47,7 @@ class ServiceConfig:
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     min_body_rate: int = DEFAULT_MIN_BODY_RATE
     max_pending_bodies: int = DEFAULT_MAX_PENDING_BODIES
+    compute_threads: int = DEFAULT_COMPUTE_THREADS
     #: The address the server is bound to, and other names it answers to in ``Host`` ("*": any).
     bound_host: str = "127.0.0.1"
     allowed_hosts: tuple[str, ...] = ()
@@ -56,7 +58,7 @@ class ServiceConfig:
 
     def __post_init__(self) -> None:
         for name in ("max_request_bytes", "max_in_flight", "max_batch", "max_text_chars", "min_body_rate",
-                     "max_pending_bodies", "workers"):
+                     "max_pending_bodies", "compute_threads", "workers"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
         for name in ("time_budget", "body_timeout"):

@@ -69,16 +69,17 @@ FILE_OR_TEXT = {"type": "string", "format": "binary", "description": "a file (an
 
 
 async def compute(svc: Service, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run CPU work in a thread under the service's time budget: past it, 503 (the aligner stops at its next
-    stage; the answer does not wait for the thread)."""
+    """Run CPU work in one of the worker's few compute threads (``compute_threads``: more at once only share
+    the CPU and the GIL, and hold more memory) under the service's time budget: past it, 503 (the aligner
+    stops at its next stage; the answer does not wait for the thread)."""
     budget = svc.cfg.time_budget
 
     def work() -> Any:
         with time_budget(budget):
             return fn(*args, **kwargs)
 
-    with anyio.move_on_after(budget + 1.0) as scope:
-        return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+    with anyio.move_on_after(budget + 1.0) as scope:  # waiting for a compute thread counts too
+        return await anyio.to_thread.run_sync(work, abandon_on_cancel=True, limiter=svc.compute_limiter())
     if scope.cancelled_caught:
         raise TimeBudgetExceeded(budget)
     raise AssertionError("unreachable")  # pragma: no cover

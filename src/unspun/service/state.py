@@ -59,10 +59,19 @@ class Service:
         # at most this many reads at once: each check is CPU-bound (align, judge) and holds a handle's memory,
         # so more at once on a few cores only slows every request down (and /compare with them)
         self._reader_slots = threading.BoundedSemaphore(DEFAULT_MAX_READERS)
+        self._compute: Any = None
         self.jobs = JobStore(self.runtime)
         self.upload_dir = tempfile.TemporaryDirectory(prefix="uploads-", dir=self.runtime)
         self._paths = sorted({str(self.db_path), str(self.db_path.resolve()), str(self.db_path.absolute())},
                              key=len, reverse=True)
+
+    def compute_limiter(self) -> Any:
+        """The worker's compute threads (made on first use: it belongs to the running event loop)."""
+        if self._compute is None:
+            import anyio
+
+            self._compute = anyio.CapacityLimiter(self.cfg.compute_threads)
+        return self._compute
 
     # ---------------------------------------------------------------- index handles
 
