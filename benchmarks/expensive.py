@@ -10,7 +10,7 @@ one at a time, ``POST /compare`` (judge on) of:
 * 2 MB + 2 MB of the same (past the default --max-text-chars: refused at once).
 
 Prints each request's status, wall time, the answer's size (passages, distortions)
-or its error, and the server's peak RSS; targets: the repeated texts within 5 s,
+or its error, and the server's RSS after it; targets: the repeated texts within 5 s,
 1 MB + 1 MB within 10 s with the judge or refused past a documented limit.
 
     .venv/bin/python benchmarks/expensive.py                 # the PAN corpus from ../shared (or UNSPUN_PAN13_DIR)
@@ -19,18 +19,16 @@ or its error, and the server's peak RSS; targets: the repeated texts within 5 s,
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
-import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load import HOST, free_port, wait_ready  # noqa: E402
+from load import HOST, free_port, rss_mb, start_server, wait_ready  # noqa: E402
 from slow_clients import ORIGINAL, SPUN  # noqa: E402
 
 from unspun.evaluation.datasets import pan13_dir  # noqa: E402
@@ -45,12 +43,6 @@ def natural(size: int) -> tuple[str, str]:
             break
     whole = "\n\n".join(parts)
     return whole[:size], whole[size // 3 : size // 3 + size]
-
-
-def peak_rss_mb(pid: int) -> float:
-    top = psutil.Process(pid)
-    procs = [top] + [c for c in top.children() if "spawn_main" in " ".join(c.cmdline())]
-    return sum(p.memory_info().rss for p in procs) / 2**20
 
 
 def main() -> None:
@@ -72,11 +64,8 @@ def main() -> None:
         port = free_port()
         url = f"http://{HOST}:{port}"
         log = Path(tmp) / "server.log"
-        cmd = [sys.executable, "-m", "unspun", "serve", "--db", str(Path(tmp) / "i.db"), "--create", "--host", HOST,
-               "--port", str(port), "--log-level", "warning", "--workers", str(args.workers)]
-        if args.time_budget:
-            cmd += ["--time-budget", str(args.time_budget)]
-        server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+        server = start_server(Path(tmp) / "i.db", port, log, "--create", f"--workers={args.workers}",
+                              *([f"--time-budget={args.time_budget}"] if args.time_budget else []))
         rows = []
         try:
             wait_ready(url, server, log)
@@ -89,7 +78,7 @@ def main() -> None:
                     got = r.json()
                     what = (f"{len(got['passages'])} passages, {len(got['distortions'])} distortions" if r.status_code == 200
                             else got.get("error", "")[:150])
-                    rows.append((name, r.status_code, wall, what, peak_rss_mb(server.pid)))
+                    rows.append((name, r.status_code, wall, what, rss_mb(server.pid)))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -97,7 +86,7 @@ def main() -> None:
           + (f", --time-budget {args.time_budget:g}" if args.time_budget else ""))
     print("  command: .venv/bin/python benchmarks/expensive.py" + (f" --time-budget {args.time_budget:g}" if args.time_budget else ""))
     for name, status, wall, what, rss in rows:
-        print(f"  {name:38} {status}  {wall:7.2f} s  server RSS {rss:6.0f} MB  {what}")
+        print(f"  {name:38} {status}  {wall:7.2f} s  server RSS after {rss:6.0f} MB  {what}")
 
 
 if __name__ == "__main__":

@@ -72,14 +72,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, port: int, max_in_flight: int | None, workers: int | None, log: Path) -> subprocess.Popen:
+def start_server(db: Path, port: int, log: Path, *args: str) -> subprocess.Popen:
+    """``unspun serve --db db`` on loopback at ``port`` with more ``args``; its log goes to a file (never blocks)."""
     cmd = [sys.executable, "-m", "unspun", "serve", "--db", str(db), "--host", HOST, "--port", str(port),
-           "--log-level", "warning"]
-    if max_in_flight:
-        cmd += ["--max-in-flight", str(max_in_flight)]
-    if workers:
-        cmd += ["--workers", str(workers)]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(log, "w"), text=True)  # a file: never blocks
+           "--log-level", "warning", *args]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(log, "w"), text=True)
 
 
 def wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
@@ -109,6 +106,21 @@ def rss_mb(pid: int) -> float:
         try:
             total += p.memory_info().rss
         except psutil.NoSuchProcess:
+            pass
+    return total / 2**20
+
+
+def anon_mb(pid: int) -> float:
+    """The anonymous part of that (heap, stacks: what a leak would grow), without the index files mapped into
+    memory (the bucket segments, shared through the page cache); Linux only (0 elsewhere)."""
+    total = 0
+    for p in server_processes(pid):
+        try:
+            with open(f"/proc/{p.pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("RssAnon:"):
+                        total += int(line.split()[1]) * 1024
+        except OSError:
             pass
     return total / 2**20
 
@@ -169,7 +181,9 @@ def main() -> None:
         port = free_port()
         url = f"http://{HOST}:{port}"
         log = Path(tmp) / "server.log"
-        server = start_server(db, port, args.max_in_flight, args.workers, log)
+        extra = ([f"--max-in-flight={args.max_in_flight}"] if args.max_in_flight else []) + (
+            [f"--workers={args.workers}"] if args.workers else [])
+        server = start_server(db, port, log, *extra)
         try:
             wait_ready(url, server, log)
             workers = max(1, len(server_processes(server.pid)) - 1)
@@ -180,9 +194,9 @@ def main() -> None:
             rss_single = rss_mb(server.pid)
             if args.warmup > 0:
                 asyncio.run(run_clients(url, args.clients, args.warmup, pairs, fresh, args.seed + 1))
-            rss_start = rss_mb(server.pid)
+            rss_start, anon_start = rss_mb(server.pid), anon_mb(server.pid)
             results, wall = asyncio.run(run_clients(url, args.clients, args.duration, pairs, fresh, args.seed))
-            rss_end = rss_mb(server.pid)
+            rss_end, anon_end = rss_mb(server.pid), anon_mb(server.pid)
         finally:
             server.send_signal(signal.SIGTERM)
             try:
@@ -219,6 +233,9 @@ def main() -> None:
     lines.append(f"server RSS (parent + {workers} workers): {rss_ready:.0f} MB ready, {rss_single:.0f} MB after one request of each kind, "
                  f"{rss_start:.0f} MB after {args.warmup:g} s of warm-up load (start), {rss_end:.0f} MB at the end "
                  f"({growth:+.1f}% during the measured load; target < 10%)")
+    if anon_start:
+        lines.append(f"  of which anonymous (heap, not the mapped index files): {anon_start:.0f} MB at the start, "
+                     f"{anon_end:.0f} MB at the end ({(anon_end - anon_start) / anon_start * 100:+.1f}%)")
     report = "\n".join(lines)
     print(report)
     if args.out:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load import HOST, free_port, wait_ready  # noqa: E402
+from load import HOST, free_port, start_server, wait_ready  # noqa: E402
 
 SEEDS = ROOT / "examples" / "corpus"
 ORIGINAL = (SEEDS / "seed-000_39c885e149670517.txt").read_text(encoding="utf-8")
@@ -124,9 +123,8 @@ def main() -> None:
         port = free_port()
         url = f"http://{HOST}:{port}"
         log = Path(tmp) / "server.log"
-        cmd = [sys.executable, "-m", "unspun", "serve", "--db", str(Path(tmp) / "i.db"), "--create", "--host", HOST,
-               "--port", str(port), "--log-level", "warning"] + (["--workers", str(args.workers)] if args.workers else [])
-        server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+        server = start_server(Path(tmp) / "i.db", port, log, "--create",
+                              *([f"--workers={args.workers}"] if args.workers else []))
         try:
             wait_ready(url, server, log)
             with httpx.Client(base_url=url, timeout=60) as c:

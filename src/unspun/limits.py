@@ -14,5 +14,6 @@ DEFAULT_MAX_TEXT_CHARS = 1_000_000  # a longer text is not aligned (413): compar
 DEFAULT_TIME_BUDGET = 30.0  # seconds one request may compute before it is stopped (503)
 DEFAULT_BODY_TIMEOUT = 10.0  # seconds a request body may pause (and its grace before the minimum rate applies) ...
 DEFAULT_MIN_BODY_RATE = 64 * 1024  # ... and the bytes per second it must then average, or the connection is dropped (408)
-DEFAULT_COMPUTE_THREADS = 2  # requests each worker computes at once (compare, check); the others wait their turn
+DEFAULT_COMPUTE_THREADS = 2  # requests each worker computes at once (compare, check); the others wait their turn ...
+DEFAULT_QUEUE_WAIT = 0.5  # ... at most this many seconds, then 503 with Retry-After (the service is saturated)
 DEFAULT_MAX_PENDING_BODIES = 256  # connections (per worker) still sending their body; more get 503 at once

@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         DEFAULT_MAX_REQUEST_BYTES,
         DEFAULT_MAX_TEXT_CHARS,
         DEFAULT_MIN_BODY_RATE,
+        DEFAULT_QUEUE_WAIT,
         DEFAULT_TIME_BUDGET,
     )
 
@@ -61,6 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=DEFAULT_COMPUTE_THREADS, metavar="N",
                    help=f"requests each worker computes at once (compare, check); the others wait their turn "
                         f"(default {DEFAULT_COMPUTE_THREADS})")
+    p.add_argument("--queue-wait", type=float, default=DEFAULT_QUEUE_WAIT, metavar="S",
+                   help=f"seconds a request may wait for one of them; past it, 503 with Retry-After "
+                        f"(default {DEFAULT_QUEUE_WAIT:g}: under overload, answers stay quick and the rest are told to retry)")
     p.add_argument("--max-in-flight", type=int, default=DEFAULT_MAX_IN_FLIGHT, metavar="N",
                    help=f"requests handled at once by each worker; more get 503 with Retry-After (default {DEFAULT_MAX_IN_FLIGHT})")
     p.add_argument("--max-batch", type=int, default=DEFAULT_MAX_BATCH, metavar="N",
@@ -135,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         max_in_flight=args.max_in_flight, max_batch=args.max_batch, max_text_chars=args.max_text_chars,
         time_budget=args.time_budget, body_timeout=args.body_timeout, min_body_rate=args.min_body_rate,
         bound_host=args.host, allowed_hosts=tuple(args.allowed_host), allowed_origins=tuple(args.allowed_origin),
-        workers=workers, compute_threads=args.threads,
+        workers=workers, compute_threads=args.threads, queue_wait=args.queue_wait,
     )
     check_index(args.db, args.create)
     if not _is_loopback(args.host) and not token:

@@ -25,6 +25,7 @@ from ..limits import (
     DEFAULT_MAX_REQUEST_BYTES,
     DEFAULT_MAX_TEXT_CHARS,
     DEFAULT_MIN_BODY_RATE,
+    DEFAULT_QUEUE_WAIT,
     DEFAULT_TIME_BUDGET,
 )
 
@@ -48,6 +49,7 @@ class ServiceConfig:
     min_body_rate: int = DEFAULT_MIN_BODY_RATE
     max_pending_bodies: int = DEFAULT_MAX_PENDING_BODIES
     compute_threads: int = DEFAULT_COMPUTE_THREADS
+    queue_wait: float = DEFAULT_QUEUE_WAIT
     #: The address the server is bound to, and other names it answers to in ``Host`` ("*": any).
     bound_host: str = "127.0.0.1"
     allowed_hosts: tuple[str, ...] = ()
@@ -61,7 +63,7 @@ class ServiceConfig:
                      "max_pending_bodies", "compute_threads", "workers"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
-        for name in ("time_budget", "body_timeout"):
+        for name in ("time_budget", "body_timeout", "queue_wait"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be a positive number of seconds, not {getattr(self, name)}")
         object.__setattr__(self, "allowed_hosts", tuple(h.strip().lower().rstrip(".") for h in self.allowed_hosts if h.strip()))

@@ -1,6 +1,7 @@
 """The endpoints: thin handlers over :func:`unspun.compare`, :class:`unspun.index.Index` and the report."""
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any, Callable
 
@@ -70,18 +71,31 @@ FILE_OR_TEXT = {"type": "string", "format": "binary", "description": "a file (an
 
 async def compute(svc: Service, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run CPU work in one of the worker's few compute threads (``compute_threads``: more at once only share
-    the CPU and the GIL, and hold more memory) under the service's time budget: past it, 503 (the aligner
-    stops at its next stage; the answer does not wait for the thread)."""
-    budget = svc.cfg.time_budget
+    the CPU and the GIL, and hold more memory).
+
+    A request waits at most ``queue_wait`` seconds for a free thread (past it: 503 busy, with Retry-After),
+    then computes under the time budget (past it: 503; the aligner stops at its next stage, and the answer
+    does not wait for the thread, whose slot is given back when it ends)."""
+    cfg = svc.cfg
+    slots = svc.compute_slots()
+    try:
+        await asyncio.wait_for(slots.acquire(), cfg.queue_wait)
+    except asyncio.TimeoutError:
+        raise HTTPError(503, f"the service is busy: no compute thread came free within {cfg.queue_wait:g} s; "
+                             "retry after 1 s", {"Retry-After": "1"}) from None
+    loop = asyncio.get_running_loop()
 
     def work() -> Any:
-        with time_budget(budget):
-            return fn(*args, **kwargs)
+        try:
+            with time_budget(cfg.time_budget):
+                return fn(*args, **kwargs)
+        finally:
+            loop.call_soon_threadsafe(slots.release)  # when the work ends, even if its answer was not waited for
 
-    with anyio.move_on_after(budget + 1.0) as scope:  # waiting for a compute thread counts too
-        return await anyio.to_thread.run_sync(work, abandon_on_cancel=True, limiter=svc.compute_limiter())
+    with anyio.move_on_after(cfg.time_budget + 1.0) as scope:
+        return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
     if scope.cancelled_caught:
-        raise TimeBudgetExceeded(budget)
+        raise TimeBudgetExceeded(cfg.time_budget)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -60,18 +60,20 @@ class Service:
         # so more at once on a few cores only slows every request down (and /compare with them)
         self._reader_slots = threading.BoundedSemaphore(DEFAULT_MAX_READERS)
         self._compute: Any = None
+        self._closed = False
         self.jobs = JobStore(self.runtime)
-        self.upload_dir = tempfile.TemporaryDirectory(prefix="uploads-", dir=self.runtime)
+        self.upload_dir = tempfile.TemporaryDirectory(prefix="unspun-uploads-")  # this worker's, private (0700)
         self._paths = sorted({str(self.db_path), str(self.db_path.resolve()), str(self.db_path.absolute())},
                              key=len, reverse=True)
 
-    def compute_limiter(self) -> Any:
-        """The worker's compute threads (made on first use: it belongs to the running event loop)."""
-        if self._compute is None:
-            import anyio
+    def compute_slots(self) -> Any:
+        """The worker's compute threads, as a semaphore of the running event loop (made on first use)."""
+        import asyncio
 
-            self._compute = anyio.CapacityLimiter(self.cfg.compute_threads)
-        return self._compute
+        loop = asyncio.get_running_loop()
+        if self._compute is None or self._compute[0] is not loop:
+            self._compute = (loop, asyncio.Semaphore(self.cfg.compute_threads))
+        return self._compute[1]
 
     # ---------------------------------------------------------------- index handles
 
@@ -114,6 +116,9 @@ class Service:
             return len(ix)
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         with self.index_lock:
             if self._index is not None:
                 self._index.close()
