@@ -168,6 +168,7 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=60.0, help="seconds of load (default 60)")
     ap.add_argument("--max-in-flight", type=int, default=None, help="the server's in-flight limit (default: the service's)")
     ap.add_argument("--workers", type=int, default=None, help="the server's worker processes (default: the service's)")
+    ap.add_argument("--threads", type=int, default=None, help="the server's compute threads per worker (default: the service's)")
     ap.add_argument("--db", type=Path, default=None, help="keep the index here (built when missing) instead of a temp dir")
     ap.add_argument("--warmup", type=float, default=10.0,
                     help="seconds of the same load before the measured run (thread pool and caches fill up; default 10)")
@@ -182,7 +183,7 @@ def main() -> None:
         url = f"http://{HOST}:{port}"
         log = Path(tmp) / "server.log"
         extra = ([f"--max-in-flight={args.max_in_flight}"] if args.max_in_flight else []) + (
-            [f"--workers={args.workers}"] if args.workers else [])
+            [f"--workers={args.workers}"] if args.workers else []) + ([f"--threads={args.threads}"] if args.threads else [])
         server = start_server(db, port, log, *extra)
         try:
             wait_ready(url, server, log)
@@ -215,7 +216,8 @@ def main() -> None:
         f"  command: .venv/bin/python benchmarks/load.py --docs {args.docs} --clients {args.clients} "
         f"--duration {args.duration:g} --warmup {args.warmup:g}"
         + (f" --max-in-flight {args.max_in_flight}" if args.max_in_flight else "")
-        + (f" --workers {args.workers}" if args.workers else ""),
+        + (f" --workers {args.workers}" if args.workers else "")
+        + (f" --threads {args.threads}" if args.threads else ""),
         f"requests: {len(results)} in {wall:.1f} s = {len(results) / wall:.1f} req/s; answered 200: {len(ok)} "
         f"({len(ok) / wall:.1f} req/s); busy 503: {len(busy)}; errors: {len(errors)}",
     ]
@@ -223,7 +225,7 @@ def main() -> None:
         lat = [r[1] for r in ok if r[0] == ep]
         lines.append(f"  {ep:9} {len(lat):6d} ok  p50 {pct(lat, 50):8.1f} ms  p99 {pct(lat, 99):8.1f} ms")
     if busy:
-        lines.append(f"  503 answers: p50 {pct([r[1] for r in busy], 50):.1f} ms (the guard answers at once)")
+        lines.append(f"  503 answers: p50 {pct([r[1] for r in busy], 50):.1f} ms (a request waits at most --queue-wait for a compute thread)")
     if errors:
         kinds: dict = {}
         for r in errors:

@@ -16,6 +16,7 @@ Prints, for each phase, the /check answers by status and their latency
 
     .venv/bin/python benchmarks/slow_clients.py                 # 40 connections, 30 s
     .venv/bin/python benchmarks/slow_clients.py --workers 1 --hold 60
+    PYTHONPATH=/path/to/an/older/checkout/src .venv/bin/python benchmarks/slow_clients.py   # that version's server
 """
 from __future__ import annotations
 
@@ -123,12 +124,15 @@ def main() -> None:
         port = free_port()
         url = f"http://{HOST}:{port}"
         log = Path(tmp) / "server.log"
-        server = start_server(Path(tmp) / "i.db", port, log, "--create",
-                              *([f"--workers={args.workers}"] if args.workers else []))
+        from unspun.index import Index
+        from unspun.types import Document
+
+        with Index(Path(tmp) / "i.db") as ix:  # made here, so an older 'unspun serve' (PYTHONPATH) runs on it too
+            ix.add([Document("original", ORIGINAL)])
+        server = start_server(Path(tmp) / "i.db", port, log, *([f"--workers={args.workers}"] if args.workers else []))
         try:
             wait_ready(url, server, log)
             with httpx.Client(base_url=url, timeout=60) as c:
-                assert c.post("/documents", json={"documents": [{"id": "original", "text": ORIGINAL}]}).status_code == 201
                 assert c.post("/check", json={"text": SPUN}).status_code == 200  # loads what the first check needs
             peer = measure(url, args.peer, args.every)
             attack = Attackers(port, args.connections)
