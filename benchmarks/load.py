@@ -1,8 +1,9 @@
 """Load test of the HTTP service: fixed clients, fixed duration, loopback only; stops by itself.
 
 Builds an index of ``--docs`` generated articles (benchmarks/synth.py; LSH
-only, as in check_latency.py), starts ``unspun serve`` on it on 127.0.0.1 (a
-free port), and runs ``--clients`` concurrent clients for ``--duration``
+only, as in check_latency.py; kept at ``--db`` and reused when it exists),
+starts ``unspun serve`` on it on 127.0.0.1 (a free port, ``--workers``
+processes: the service's default unless given), and runs ``--clients`` concurrent clients for ``--duration``
 seconds (after ``--warmup`` seconds of the same load, not measured).  Each client loops: ``POST /check`` with a copy of an indexed article
 (light edit or spun) or a fresh article, or ``POST /compare`` of an indexed
 article and its copy (seeded choice, half and half), both with the judge on.
@@ -11,10 +12,11 @@ waits the ``Retry-After`` it was given; anything else that is not ``200`` (or a
 failed connection) is an *error*.
 
 Prints (and with ``--out`` writes) requests/s, p50/p99 latency per endpoint,
-busy answers, errors, and the server's RSS when ready, after warm-up and at
-the end.
+busy answers, errors, the number of worker processes, and the server's RSS
+(the parent and all its workers together) when ready, after warm-up and at the
+end.
 
-    .venv/bin/python benchmarks/load.py                         # 100,000 docs, 50 clients, 60 s
+    .venv/bin/python benchmarks/load.py --db /tmp/load-100k.db   # 100,000 docs, 50 clients, 60 s (index kept)
     .venv/bin/python benchmarks/load.py --docs 10000 --duration 20 --out benchmarks/results/load.txt
 """
 from __future__ import annotations
@@ -70,19 +72,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, port: int, max_in_flight: int | None) -> subprocess.Popen:
+def start_server(db: Path, port: int, log: Path, *args: str) -> subprocess.Popen:
+    """``unspun serve --db db`` on loopback at ``port`` with more ``args``; its log goes to a file (never blocks)."""
     cmd = [sys.executable, "-m", "unspun", "serve", "--db", str(db), "--host", HOST, "--port", str(port),
-           "--log-level", "warning"]
-    if max_in_flight:
-        cmd += ["--max-in-flight", str(max_in_flight)]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+           "--log-level", "warning", *args]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(log, "w"), text=True)
 
 
-def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+def wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
-            raise SystemExit(f"the server exited: {proc.stderr.read()[-2000:]}")
+            raise SystemExit(f"the server exited: {log.read_text()[-2000:]}")
         try:
             if httpx.get(f"{url}/openapi.json", timeout=2).status_code == 200:
                 return
@@ -92,8 +93,36 @@ def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
     raise SystemExit("the server did not start in time")
 
 
+def server_processes(pid: int) -> list[psutil.Process]:
+    """The server and its worker processes (not multiprocessing's helper processes)."""
+    top = psutil.Process(pid)
+    return [top] + [c for c in top.children() if "spawn_main" in " ".join(c.cmdline())]
+
+
 def rss_mb(pid: int) -> float:
-    return psutil.Process(pid).memory_info().rss / 2**20
+    """Resident memory of the server and all its workers together."""
+    total = 0
+    for p in server_processes(pid):
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total / 2**20
+
+
+def anon_mb(pid: int) -> float:
+    """The anonymous part of that (heap, stacks: what a leak would grow), without the index files mapped into
+    memory (the bucket segments, shared through the page cache); Linux only (0 elsewhere)."""
+    total = 0
+    for p in server_processes(pid):
+        try:
+            with open(f"/proc/{p.pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("RssAnon:"):
+                        total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total / 2**20
 
 
 async def client(n: int, url: str, deadline: float, pairs, fresh, results: list, seed: int) -> None:
@@ -138,6 +167,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
     ap.add_argument("--duration", type=float, default=60.0, help="seconds of load (default 60)")
     ap.add_argument("--max-in-flight", type=int, default=None, help="the server's in-flight limit (default: the service's)")
+    ap.add_argument("--workers", type=int, default=None, help="the server's worker processes (default: the service's)")
+    ap.add_argument("--threads", type=int, default=None, help="the server's compute threads per worker (default: the service's)")
     ap.add_argument("--db", type=Path, default=None, help="keep the index here (built when missing) instead of a temp dir")
     ap.add_argument("--warmup", type=float, default=10.0,
                     help="seconds of the same load before the measured run (thread pool and caches fill up; default 10)")
@@ -150,9 +181,13 @@ def main() -> None:
         pairs, fresh = build_index(db, args.docs)
         port = free_port()
         url = f"http://{HOST}:{port}"
-        server = start_server(db, port, args.max_in_flight)
+        log = Path(tmp) / "server.log"
+        extra = ([f"--max-in-flight={args.max_in_flight}"] if args.max_in_flight else []) + (
+            [f"--workers={args.workers}"] if args.workers else []) + ([f"--threads={args.threads}"] if args.threads else [])
+        server = start_server(db, port, log, *extra)
         try:
-            wait_ready(url, server)
+            wait_ready(url, server, log)
+            workers = max(1, len(server_processes(server.pid)) - 1)
             rss_ready = rss_mb(server.pid)
             with httpx.Client(base_url=url, timeout=120) as c:  # warm-up: loads the aligner's and judge's models
                 assert c.post("/compare", json={"a": pairs[0][0], "b": pairs[0][1]}).status_code == 200
@@ -160,9 +195,9 @@ def main() -> None:
             rss_single = rss_mb(server.pid)
             if args.warmup > 0:
                 asyncio.run(run_clients(url, args.clients, args.warmup, pairs, fresh, args.seed + 1))
-            rss_start = rss_mb(server.pid)
+            rss_start, anon_start = rss_mb(server.pid), anon_mb(server.pid)
             results, wall = asyncio.run(run_clients(url, args.clients, args.duration, pairs, fresh, args.seed))
-            rss_end = rss_mb(server.pid)
+            rss_end, anon_end = rss_mb(server.pid), anon_mb(server.pid)
         finally:
             server.send_signal(signal.SIGTERM)
             try:
@@ -176,10 +211,13 @@ def main() -> None:
     errors = [r for r in results if r[2] not in (200, 503)]
     lines = [
         f"unspun load test: {args.docs:,} documents, {args.clients} clients, {args.duration:.0f} s "
-        f"(loopback, seed {args.seed}, max in flight {args.max_in_flight or 'default'}), {os.cpu_count()} CPUs",
+        f"(loopback, seed {args.seed}, max in flight {args.max_in_flight or 'default'}), {os.cpu_count()} CPUs, "
+        f"{workers} worker process{'es' if workers > 1 else ''}",
         f"  command: .venv/bin/python benchmarks/load.py --docs {args.docs} --clients {args.clients} "
         f"--duration {args.duration:g} --warmup {args.warmup:g}"
-        + (f" --max-in-flight {args.max_in_flight}" if args.max_in_flight else ""),
+        + (f" --max-in-flight {args.max_in_flight}" if args.max_in_flight else "")
+        + (f" --workers {args.workers}" if args.workers else "")
+        + (f" --threads {args.threads}" if args.threads else ""),
         f"requests: {len(results)} in {wall:.1f} s = {len(results) / wall:.1f} req/s; answered 200: {len(ok)} "
         f"({len(ok) / wall:.1f} req/s); busy 503: {len(busy)}; errors: {len(errors)}",
     ]
@@ -187,16 +225,19 @@ def main() -> None:
         lat = [r[1] for r in ok if r[0] == ep]
         lines.append(f"  {ep:9} {len(lat):6d} ok  p50 {pct(lat, 50):8.1f} ms  p99 {pct(lat, 99):8.1f} ms")
     if busy:
-        lines.append(f"  503 answers: p50 {pct([r[1] for r in busy], 50):.1f} ms (the guard answers at once)")
+        lines.append(f"  503 answers: p50 {pct([r[1] for r in busy], 50):.1f} ms (a request waits at most --queue-wait for a compute thread)")
     if errors:
         kinds: dict = {}
         for r in errors:
             kinds[str(r[2])] = kinds.get(str(r[2]), 0) + 1
         lines.append(f"  errors by kind: {kinds}")
     growth = (rss_end - rss_start) / rss_start * 100
-    lines.append(f"server RSS: {rss_ready:.0f} MB ready, {rss_single:.0f} MB after one request of each kind, "
+    lines.append(f"server RSS (parent + {workers} workers): {rss_ready:.0f} MB ready, {rss_single:.0f} MB after one request of each kind, "
                  f"{rss_start:.0f} MB after {args.warmup:g} s of warm-up load (start), {rss_end:.0f} MB at the end "
                  f"({growth:+.1f}% during the measured load; target < 10%)")
+    if anon_start:
+        lines.append(f"  of which anonymous (heap, not the mapped index files): {anon_start:.0f} MB at the start, "
+                     f"{anon_end:.0f} MB at the end ({(anon_end - anon_start) / anon_start * 100:+.1f}%)")
     report = "\n".join(lines)
     print(report)
     if args.out:

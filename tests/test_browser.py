@@ -48,7 +48,7 @@ def server(tmp_path_factory):
     port = free_port()
     log = open(tmp_path_factory.mktemp("log") / "serve.log", "w+")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "unspun", "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        [sys.executable, "-m", "unspun", "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--create"],
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=ROOT,

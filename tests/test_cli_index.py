@@ -49,7 +49,7 @@ def test_add_stats_check_scan_rm(tmp_path, corpus, capsys):
     assert stats["documents"] == 9 and stats["band_rows"] > 0 and stats["embedder"] == "none"
 
     code, out, _ = run(capsys, "check", str(SEEDS[1]), "--db", db, "--json", "-k", "3", "--no-judge")
-    matches = json.loads(out)
+    matches = json.loads(out)["matches"]
     assert code == 0 and matches and matches[0]["a"]["id"] == "original.txt"
     assert matches[0]["passages"] and matches[0]["coverage_b"] > 0.3
 
@@ -75,7 +75,7 @@ def test_add_stats_check_scan_rm(tmp_path, corpus, capsys):
     code, out, err = run(capsys, "index", "rm", "original.txt", "nope", "--db", db)
     assert code == 1 and "removed 1" in out and "nope" in err
     code, out, _ = run(capsys, "check", str(SEEDS[1]), "--db", db, "--json", "--no-judge")
-    assert all(m["a"]["id"] != "original.txt" for m in json.loads(out))
+    assert all(m["a"]["id"] != "original.txt" for m in json.loads(out)["matches"])
 
 
 def test_jsonl_fields(tmp_path, capsys):
@@ -89,7 +89,7 @@ def test_jsonl_fields(tmp_path, capsys):
     code, out, _ = run(capsys, "index", "add", str(src), "--db", db, "--text-field", "body", "--id-field", "uid", "--no-vectors")
     assert code == 0 and "added 2" in out and "1 skipped" in out
     code, out, _ = run(capsys, "check", str(SEEDS[1]), "--db", db, "--json", "--no-judge")
-    assert json.loads(out)[0]["a"]["id"] == "one"
+    assert json.loads(out)["matches"][0]["a"]["id"] == "one"
 
 
 def test_bad_index_file_is_one_line_exit_2(tmp_path):

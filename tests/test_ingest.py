@@ -108,7 +108,7 @@ def test_deeply_nested_html_is_skipped_with_a_reason(tmp_path):
     docs, report = ingest([deep, good])
     assert [d.id for d in docs] == [str(good)]
     assert report.problems[0][0] == str(deep)
-    assert report.skipped.keys() <= {"no text", "bad html"}
+    assert report.skipped.keys() <= {"no text", "bad html", "too big"}
     with pytest.raises(InputError, match="deep.html: "):
         load_document(deep)
 

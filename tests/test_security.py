@@ -23,13 +23,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from servers import CORPUS, ORIGINAL, SPUN, local, serve
 from unspun.index import Index
 from unspun.service import create_app
 from unspun.types import Document
 
-SEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "seeds"
-ORIGINAL = (SEEDS / "000_39c885e149670517.txt").read_text(encoding="utf-8")
-SPUN = (SEEDS / "002_9a117862eab7609d.txt").read_text(encoding="utf-8")
 TOKEN = "t0k3n-for-tests"
 
 XSS = [
@@ -89,7 +87,7 @@ def hostile_docs() -> list[dict]:
 
 @pytest.fixture()
 def client(tmp_path):
-    with TestClient(create_app(tmp_path / "index.db", token=TOKEN)) as c:
+    with local(create_app(tmp_path / "index.db", token=TOKEN)) as c:
         yield c
 
 
@@ -133,7 +131,7 @@ def test_hostile_report_file_from_the_cli(tmp_path):
     a = tmp_path / "a.txt"
     a.write_text(f"{XSS[0]} {XSS[2]}\n\n" + ORIGINAL.replace("\n\n", f"\n\n{XSS[4]}\n\n", 1))
     out = tmp_path / "pair.html"
-    p = subprocess.run([sys.executable, "-m", "unspun", "compare", str(a), str(SEEDS / "002_9a117862eab7609d.txt"),
+    p = subprocess.run([sys.executable, "-m", "unspun", "compare", str(a), str(CORPUS / "seed-002_9a117862eab7609d.txt"),
                         "--html", str(out)], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
     assert_inert(out.read_text(), [XSS[0], XSS[2], XSS[4]])
@@ -171,7 +169,7 @@ def trap():
 
 @pytest.mark.parametrize("allow_fetch", [False, True])
 def test_the_service_fetches_no_url_by_default_and_never_a_private_one(tmp_path, trap, allow_fetch):
-    with TestClient(create_app(tmp_path / "i.db", allow_fetch=allow_fetch)) as c:
+    with local(create_app(tmp_path / "i.db", allow_fetch=allow_fetch)) as c:
         for url in (f"{trap}/article", f"http://localhost:{trap.rsplit(':', 1)[1]}/x", "file:///etc/passwd",
                     "http://169.254.169.254/latest/meta-data/"):
             answers = [
@@ -223,7 +221,7 @@ def test_token_protects_every_write_endpoint(client):
             assert r.json()["error"] and "www-authenticate" in r.headers
     # nothing changed: the only document is still there, no other was added, no scan was started
     svc = client.app.state.service
-    assert svc.jobs == {}
+    assert svc.jobs.ids() == []
     with svc.index_lock:
         assert list(svc.index().ids()) == ["keep"]
     assert sorted(client.get("/documents/keep").json()["text"]) == before
@@ -238,7 +236,7 @@ def test_token_protects_every_write_endpoint(client):
 
 
 def test_without_a_token_writes_are_open(tmp_path):
-    with TestClient(create_app(tmp_path / "i.db")) as c:
+    with local(create_app(tmp_path / "i.db")) as c:
         with Index(c.app.state.service.db_path) as ix:
             ix.add([Document("keep", OTHER_TEXT)])
         assert {k: r.status_code for k, r in write_requests(c, {}).items()} == {
@@ -250,27 +248,13 @@ OTHER_TEXT = "Farmers in the valley expect a late harvest after a wet summer, th
 
 def test_token_from_the_environment_on_a_real_server(tmp_path):
     """``unspun serve`` with UNSPUN_TOKEN: a real uvicorn process on loopback, both ways."""
-    env = {**os.environ, "UNSPUN_TOKEN": TOKEN}
-    proc = subprocess.Popen([sys.executable, "-m", "unspun", "serve", "--db", str(tmp_path / "s.db"), "--port", "0",
-                             "--log-level", "info"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
-    try:
-        url = None
-        for line in proc.stderr:
-            m = re.search(r"running on (http://127\.0\.0\.1:\d+)", line, re.I)
-            if m:
-                url = m.group(1)
-                break
-        assert url, "the server did not start"
-        with httpx.Client(base_url=url, timeout=60) as c:
-            doc = {"documents": [{"id": "d", "text": ORIGINAL}]}
-            assert c.post("/documents", json=doc).status_code == 401
-            assert c.post("/documents", json=doc, headers={"Authorization": "Bearer wrong"}).status_code == 403
-            assert c.post("/documents", json=doc, headers=AUTH).status_code == 201
-            assert c.delete("/documents/d").status_code == 401
-            assert c.delete("/documents/d", headers=AUTH).status_code == 200
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with serve(tmp_path / "s.db", env={"UNSPUN_TOKEN": TOKEN}) as server, server.client() as c:
+        doc = {"documents": [{"id": "d", "text": ORIGINAL}]}
+        assert c.post("/documents", json=doc).status_code == 401
+        assert c.post("/documents", json=doc, headers={"Authorization": "Bearer wrong"}).status_code == 403
+        assert c.post("/documents", json=doc, headers=AUTH).status_code == 201
+        assert c.delete("/documents/d").status_code == 401
+        assert c.delete("/documents/d", headers=AUTH).status_code == 200
 
 
 # ----------------------------------------------------------------------------- SQL only through parameters

@@ -1,4 +1,7 @@
-"""The HTTP service, in process: every endpoint, its error answers, and the guards (413, 422, 401/403, 503)."""
+"""The HTTP service, in process: every endpoint, its error answers, and the guards (413, 422, 401/403, 503).
+
+The guards against slow clients, odd JSON, other sites and load are tested on a real server process in
+tests/test_service_guards.py and tests/test_service_workers.py."""
 from __future__ import annotations
 
 import asyncio
@@ -8,36 +11,28 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
 
+from servers import FOX, ORIGINAL, OTHER, SPUN, is_error, local
 from unspun.service import create_app
-
-SEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "seeds"
-ORIGINAL = (SEEDS / "000_39c885e149670517.txt").read_text(encoding="utf-8")
-SPUN = (SEEDS / "002_9a117862eab7609d.txt").read_text(encoding="utf-8")
-FOX = "The quick brown fox jumps over the lazy dog near the river bank. " * 3
-OTHER = "Completely different words about tax policy, budgets and the harvest season in autumn. " * 3
+from unspun.service.models import AddedOut, CheckOut, DocumentOut, JobOut, MatchOut
 
 
 @pytest.fixture()
 def client(tmp_path):
-    with TestClient(create_app(tmp_path / "index.db")) as c:
+    with local(create_app(tmp_path / "index.db")) as c:
         yield c
 
 
 @pytest.fixture()
 def guarded(tmp_path):
-    with TestClient(create_app(tmp_path / "index.db", token="s3cret-token")) as c:
+    with local(create_app(tmp_path / "index.db", token="s3cret-token")) as c:
         yield c
 
 
-def is_error(r: httpx.Response, status: int, *words: str) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/json")
-    body = r.json()
-    assert isinstance(body["error"], str) and "\n" not in body["error"] and "Traceback" not in r.text
-    for w in words:
-        assert w in body["error"], body["error"]
+def valid(model, body: dict) -> dict:
+    """``body`` validates against the response model the OpenAPI document names."""
+    TypeAdapter(model).validate_python(body)
     return body
 
 
@@ -62,6 +57,26 @@ def test_openapi_docs_are_served_offline(client):
     assert "CompareIn" in spec["components"]["schemas"]
 
 
+def test_openapi_names_a_response_model_and_the_real_error_body_for_every_answer(client):
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas  # FastAPI's default 422 body is not what the service sends
+    assert set(schemas["ErrorOut"]["properties"]) == {"error", "detail"}
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            for status, answer in op["responses"].items():
+                for ctype, body in answer.get("content", {}).items():
+                    assert body.get("schema"), (method, path, status, ctype)  # never "schema": {}
+                if status.startswith(("4", "5")):
+                    assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorOut"}
+            ok = [s for s in op["responses"] if s.startswith("2")]
+            assert ok, (method, path)
+    assert spec["paths"]["/compare"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("MatchOut")
+    assert spec["paths"]["/check"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("CheckOut")
+    accepted = spec["paths"]["/scans"]["post"]["requestBody"]["content"]
+    assert list(accepted) == ["application/json"]
+
+
 def test_unknown_endpoint_and_method_are_json(client):
     is_error(client.get("/nope"), 404, "/nope")
     is_error(client.put("/compare"), 405)
@@ -75,7 +90,7 @@ def test_compare_json_matches_the_library(client):
 
     r = client.post("/compare", json={"a": ORIGINAL, "b": SPUN})
     assert r.status_code == 200, r.text
-    got = r.json()
+    got = valid(MatchOut, r.json())
     assert got == json.loads(json.dumps(compare(ORIGINAL, SPUN).to_dict()))
     assert got["passages"] and got["coverage_b"] > 0.3
 
@@ -124,9 +139,10 @@ def test_compare_errors(client):
     body = is_error(client.post("/compare", json={"a": FOX, "b": {"text": 5}}), 422, "b")
     assert any(d["field"].startswith("b") for d in body["detail"])
     is_error(client.post("/compare", json={"a": FOX, "b": FOX, "extra": 1}), 422, "extra")
-    is_error(client.post("/compare", content=b"{not json", headers={"content-type": "application/json"}), 422, "JSON")
+    is_error(client.post("/compare", content=b"{not json", headers={"content-type": "application/json"}), 400, "JSON")
     is_error(client.post("/compare", content=b"", headers={"content-type": "application/json"}), 422, "body")
     is_error(client.post("/compare", json=["a", "b"]), 422, "object")
+    is_error(client.post("/compare", content=b'{"a": "x"}'), 415, "Content-Type")
     is_error(client.post("/compare", json={"a": "   \n ", "b": FOX}), 400, "a:", "no text")
     is_error(client.post("/compare", files={"a": ("pic.png", b"\x89PNG\r\n\x1a\n" + bytes(100), "image/png"), "b": ("b.txt", FOX.encode())}), 400, "pic.png", "PNG")
     is_error(client.post("/compare", data={"a": FOX}), 422, "b")
@@ -147,7 +163,7 @@ def test_lone_surrogates_in_json_do_not_break_answers(client):
 
 
 def test_request_over_the_size_limit_is_413(tmp_path):
-    with TestClient(create_app(tmp_path / "i.db", max_request_bytes=2000)) as c:
+    with local(create_app(tmp_path / "i.db", max_request_bytes=2000)) as c:
         is_error(c.post("/compare", json={"a": "x" * 3000, "b": "y"}), 413, "2,000-byte limit")
 
         def chunks():  # no Content-Length: the limit is enforced while the body streams in
@@ -158,21 +174,29 @@ def test_request_over_the_size_limit_is_413(tmp_path):
         assert c.post("/compare", json={"a": FOX, "b": FOX, "judge": False}).status_code == 200
 
 
-def test_past_max_in_flight_the_service_answers_503_with_retry_after(tmp_path):
+def test_past_max_in_flight_the_service_answers_503_with_retry_after(tmp_path, monkeypatch):
+    """Two comparisons held in their computation fill max_in_flight=2; a third request gets 503 at once.
+    (A request still sending its body holds no slot: tests/test_service_guards.py.)"""
+    import threading
+
+    import unspun.api
+
+    release = threading.Event()
+    real = unspun.api.compare
+
+    def held_compare(*args, **kwargs):
+        release.wait(20)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(unspun.api, "compare", held_compare)
     app = create_app(tmp_path / "i.db", max_in_flight=2)
 
     async def scenario():
-        release = asyncio.Event()
-
-        async def slow_body():
-            yield b'{"a": "' + FOX.encode()
-            await release.wait()  # the request stays in flight until released
-            yield b'", "b": "' + FOX.encode() + b'", "judge": false}'
-
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            hold = [asyncio.create_task(c.post("/compare", content=slow_body(), headers={"content-type": "application/json"})) for _ in range(2)]
-            await asyncio.sleep(0.2)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as c:
+            body = {"a": FOX, "b": FOX, "judge": False}
+            hold = [asyncio.create_task(c.post("/compare", json=body)) for _ in range(2)]
+            await asyncio.sleep(0.5)
             busy = await c.get("/")
             release.set()
             done = await asyncio.gather(*hold)
@@ -180,7 +204,7 @@ def test_past_max_in_flight_the_service_answers_503_with_retry_after(tmp_path):
         return busy, done, after
 
     busy, done, after = asyncio.run(scenario())
-    body = is_error(busy, 503, "busy")
+    is_error(busy, 503, "busy")
     assert busy.headers["retry-after"] == "1"
     assert [r.status_code for r in done] == [200, 200]
     assert after.status_code == 200  # the slots are given back
@@ -202,8 +226,8 @@ def test_documents_add_get_delete(client):
     ]
     r = add(client, docs)
     assert r.status_code == 201, r.text
-    assert r.json()["added"] == 3 and r.json()["ids"] == [d["id"] for d in docs]
-    got = client.get("/documents/orig/2022/kim.txt").json()
+    assert valid(AddedOut, r.json())["added"] == 3 and r.json()["ids"] == [d["id"] for d in docs]
+    got = valid(DocumentOut, client.get("/documents/orig/2022/kim.txt").json())
     assert got["text"] == ORIGINAL and got["title"] == "Kim" and got["published"] == "2022-11-28"
     assert client.get("/documents/" + httpx.URL("/" + sqli).raw_path.decode()[1:]).json()["id"] == sqli
     assert add(client, docs).json()["unchanged"] == 3  # idempotent
@@ -224,7 +248,7 @@ def test_documents_single_and_uploads(client):
 
 
 def test_documents_errors(tmp_path):
-    with TestClient(create_app(tmp_path / "i.db", max_batch=2)) as c:
+    with local(create_app(tmp_path / "i.db", max_batch=2)) as c:
         is_error(add(c, []), 422, "documents")
         is_error(add(c, [{"id": "x"}]), 400, "text")
         is_error(add(c, [{"id": "x", "text": FOX, "colour": "red"}]), 422, "colour")
@@ -234,11 +258,13 @@ def test_documents_errors(tmp_path):
         assert len(c.app.state.service.index()) == 0  # nothing half-added
 
 
-def test_a_file_that_is_not_an_index_is_a_clear_400(tmp_path):
+def test_a_file_that_is_not_an_index_is_a_clear_400_without_the_servers_path(tmp_path):
     bad = tmp_path / "not-an-index.db"
     bad.write_text("hello")
-    with TestClient(create_app(bad)) as c:
-        is_error(c.get("/documents/x"), 400, "not-an-index.db")
+    with local(create_app(bad)) as c:
+        r = c.get("/documents/x")
+        is_error(r, 400, "the index", "not an unspun index")
+        assert str(tmp_path) not in r.text and "not-an-index.db" not in r.text
         assert c.get("/").status_code == 200  # the page still opens
 
 
@@ -263,7 +289,7 @@ def test_check_ranks_stored_documents(client):
     assert add(client, [{"id": "orig", "text": ORIGINAL}, {"id": "other", "text": OTHER}]).status_code == 201
     r = client.post("/check", json={"text": SPUN, "k": 5})
     assert r.status_code == 200, r.text
-    matches = r.json()["matches"]
+    matches = valid(CheckOut, r.json())["matches"]
     assert [m["a"]["id"] for m in matches][:1] == ["orig"]
     assert all(m["a"]["id"] != "other" for m in matches)
     page = client.post("/check", data={"text": SPUN, "k": "3"}, headers={"Accept": "text/html"})
@@ -282,7 +308,7 @@ def test_scan_job_runs_in_the_background(client):
     assert r.headers["location"] == f"/scans/{job}"
     deadline = time.time() + 120
     while True:
-        st = client.get(f"/scans/{job}").json()
+        st = valid(JobOut, client.get(f"/scans/{job}").json())
         assert st["status"] in ("queued", "running", "done"), st
         assert set(st["progress"]) >= {"done", "total"}
         if st["status"] == "done" or time.time() > deadline:

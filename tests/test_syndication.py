@@ -70,7 +70,7 @@ def test_cli_scan_links_every_syndicated_copy_and_check_finds_them(wire, tmp_pat
     query.write_text(_story(), encoding="utf-8")
     code, out, _err = run(capsys, "check", str(query), "--db", db, "--json", "--no-judge", "-k", "10")
     assert code == 0
-    found = json.loads(out)
+    found = json.loads(out)["matches"]
     assert len(found) == 10 and all("wire-" in m["a"]["id"] for m in found)
     assert all(m["coverage_b"] > 0.9 for m in found)  # each is the whole story
 

@@ -18,11 +18,16 @@ The approach follows the best PAN text-alignment systems (Sanchez-Perez et al.
   like a summary (one side several times longer than the other) a wider gap is
   used, as Sanchez-Perez et al. do.
 
-Everything is deterministic and works on plain strings.
+Everything is deterministic and works on plain strings.  The cost of one call
+grows about linearly with the length of the texts, whatever they hold
+(repeated sentences are compared once, products and seed partners are
+bounded: see :mod:`unspun.overlap`); ``align(..., work=AlignWork())`` counts
+what a call did.
 """
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -31,6 +36,8 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from .deadline import check_deadline
+from .overlap import MAX_PARTNERS, AlignWork, Distinct, cap_partners, compare_rows, expand, lookup, row_values, scored_pairs
 from .text import STOPWORDS, sentences, stem, words
 from .types import Passage, Span
 
@@ -126,7 +133,7 @@ def _prepare(text: str) -> _Side:
 
 
 def _tfidf(a: _Side, b: _Side):
-    """Sparse tf-idf rows (L2-normalised) and binary rows for both sides, idf over all their sentences."""
+    """Sparse tf-idf rows (L2-normalised) of both sides, idf over all their sentences."""
     vocab: dict[str, int] = {}
     docs = a.terms + b.terms
     rows, cols, vals = [], [], []
@@ -151,7 +158,7 @@ def _tfidf(a: _Side, b: _Side):
     norms[norms == 0] = 1.0
     w = sparse.diags(1.0 / norms) @ w
     na = len(a.terms)
-    return w[:na].tocsr(), w[na:].tocsr(), binary[:na].tocsr(), binary[na:].tocsr()
+    return w[:na].tocsr(), w[na:].tocsr()
 
 
 # --------------------------------------------------------------------------- seeding
@@ -159,81 +166,148 @@ def _tfidf(a: _Side, b: _Side):
 
 @dataclass
 class _Overlap:
-    """Sentence-by-sentence overlap of the two sides, computed once per alignment."""
+    """Sentence-by-sentence overlap of the two sides, computed once per alignment over their distinct sentences.
 
-    cos: Any  # sparse (a sentences × b sentences) tf-idf cosine
-    inter: Any  # sparse count of shared content words
-    la: np.ndarray  # distinct content words per a sentence
+    Sentences with the same content words have the same rows; ``da``/``db`` map
+    each sentence to its distinct row, and every score of a sentence pair is
+    read through them.
+    """
+
+    cos: Any  # sparse (distinct a rows × distinct b rows) tf-idf cosine, sorted indices
+    inter: Any  # sparse count of shared content words, the same pattern
+    da: Distinct
+    db: Distinct
+    la: np.ndarray  # distinct content words per distinct a row
     lb: np.ndarray
+    x: Any  # the distinct tf-idf rows themselves, for exact scores of pairs found elsewhere
+    y: Any
+    cos_t: Any = None
 
     @classmethod
-    def of(cls, wa, wb, ba, bb) -> "_Overlap":
-        return cls(
-            (wa @ wb.T).tocsr(),
-            (ba @ bb.T).tocsr(),
-            np.asarray(ba.sum(axis=1)).ravel(),
-            np.asarray(bb.sum(axis=1)).ravel(),
-        )
+    def of(cls, A: "_Side", B: "_Side", wa, wb, work: AlignWork) -> "_Overlap":
+        da = Distinct.of([tuple(sorted(t)) for t in A.terms])
+        db = Distinct.of([tuple(sorted(t)) for t in B.terms])
+        work.distinct += len(da) + len(db)
+        x, y = da.take(wa), db.take(wb)
+        cos, inter = compare_rows(x, y, work)
+        return cls(cos, inter, da, db, np.diff(x.indptr).astype(np.float64), np.diff(y.indptr).astype(np.float64), x, y)
+
+    def cos_at(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """tf-idf cosine of sentence pairs (i[k], j[k]); pairs never compared (see compare_rows) are scored exactly."""
+        u, v = self.da.inv[i], self.db.inv[j]
+        out = lookup(self.cos, u, v)
+        missing = np.flatnonzero(out == 0)
+        if len(missing):
+            xu, yv = self.x[u[missing]], self.y[v[missing]]
+            out[missing] = np.asarray(xu.multiply(yv).sum(axis=1)).ravel()
+        return out
+
+    def shares(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Whether sentence pairs (i[k], j[k]) share a content word (among the pairs compared)."""
+        return lookup(self.inter, self.da.inv[i], self.db.inv[j]) > 0
 
     def dice(self, i: int, j: int) -> float:
-        return 2.0 * self.inter[i, j] / max(1.0, self.la[i] + self.lb[j])
+        """Dice overlap of the content-word sets of sentences i and j."""
+        u, v = int(self.da.inv[i]), int(self.db.inv[j])
+        return 2.0 * float(lookup(self.inter, np.array([u]), np.array([v]))[0]) / max(1.0, self.la[u] + self.lb[v])
+
+    def cos_row(self, i: int, lo: int, hi: int) -> np.ndarray:
+        """Cosines of a sentence i with b sentences lo..hi-1 (a dense slice of the sentence matrix)."""
+        return row_values(self.cos, int(self.da.inv[i]), self.db.inv[lo:hi])
+
+    def cos_col(self, j: int, lo: int, hi: int) -> np.ndarray:
+        """Cosines of a sentences lo..hi-1 with b sentence j."""
+        if self.cos_t is None:
+            self.cos_t = self.cos.T.tocsr()
+            self.cos_t.sort_indices()
+        return row_values(self.cos_t, int(self.db.inv[j]), self.da.inv[lo:hi])
 
 
-def _lexical_seeds(ov: _Overlap, p: AlignParams) -> dict[tuple[int, int], float]:
-    cos = ov.cos.tocoo()
-    seeds: dict[tuple[int, int], float] = {}
-    for i, j, c in zip(cos.row, cos.col, cos.data):
-        if c >= p.seed_cosine and ov.dice(i, j) >= p.seed_dice:
-            seeds[(int(i), int(j))] = float(c)
-    return seeds
+def _seed_dict(i: np.ndarray, j: np.ndarray, v: np.ndarray) -> dict[tuple[int, int], float]:
+    return {(int(x), int(y)): float(c) for x, y, c in zip(i.tolist(), j.tolist(), v.tolist())}
 
 
-def _window_rows(w, bin_, size: int):
-    """Rows for every run of ``size`` consecutive sentences: summed tf-idf (L2-normalised) and the union of the words."""
+def _lexical_seeds(ov: _Overlap, p: AlignParams, work: AlignWork) -> dict[tuple[int, int], float]:
+    """Sentence pairs whose tf-idf cosine and Dice overlap both reach the seed thresholds."""
+    cos = ov.cos
+    u = np.repeat(np.arange(cos.shape[0], dtype=np.int64), np.diff(cos.indptr))
+    v = cos.indices.astype(np.int64)
+    c = cos.data
+    work.candidates += len(c)
+    dice = 2.0 * ov.inter.data / np.maximum(1.0, ov.la[u] + ov.lb[v])
+    keep = (c >= p.seed_cosine) & (dice >= p.seed_dice)
+    u, v, c = cap_partners(u[keep], v[keep], c[keep], MAX_PARTNERS, work)
+    i, j, c = expand(u, v, c, ov.da, ov.db, work)
+    return _seed_dict(*cap_partners(i, j, c, MAX_PARTNERS, work))
+
+
+def _window_rows(w, size: int):
+    """Rows for every run of ``size`` consecutive sentences: their tf-idf summed (L2-normalised)."""
     n = w.shape[0]
     if n < size:
-        return None, None
+        return None
     k = n - size + 1
     m = sparse.csr_matrix((np.ones(k * size), (np.repeat(np.arange(k), size), (np.arange(k)[:, None] + np.arange(size)).ravel())), shape=(k, n))
     ww = (m @ w).tocsr()
     norms = np.sqrt(np.asarray(ww.multiply(ww).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     ww = sparse.diags(1.0 / norms) @ ww
-    bw = (m @ bin_).tocsr()
-    bw.data[:] = 1.0
-    return ww.tocsr(), bw
+    return ww.tocsr()
 
 
-def _merged_seeds(ov: _Overlap, wa, wb, ba, bb, p: AlignParams, taken) -> dict[tuple[int, int], float]:
+def _merged_seeds(ov: _Overlap, wa, wb, p: AlignParams, taken, work: AlignWork) -> dict[tuple[int, int], float]:
     """Seeds between one sentence and a run of consecutive sentences on the other side.
 
     Obfuscation (and spinning) splits and merges sentences; one long sentence
     then matches no single sentence of the other side well, only several
     neighbouring ones together.  Each sentence of the run that shares words
-    with the single sentence becomes a seed, scored by the run's cosine.
+    with the single sentence becomes a seed, scored by the run's cosine (the
+    best run's, when several hold it).  Runs, like sentences, are compared once
+    per distinct run.
     """
-    seeds: dict[tuple[int, int], float] = {}
-    seeded = ({i for i, _ in taken}, {j for _, j in taken})
+    seeded = [np.zeros(ov.da.inv.shape[0], dtype=bool), np.zeros(ov.db.inv.shape[0], dtype=bool)]
+    for i, j in taken:
+        seeded[0][i] = True
+        seeded[1][j] = True
+    found_a: list[np.ndarray] = []
+    found_b: list[np.ndarray] = []
+    found_c: list[np.ndarray] = []
     for size in range(2, p.merge_window + 1):
-        for axis, (w1, b1, w2, b2) in enumerate(((wa, ba, wb, bb), (wb, bb, wa, ba))):
-            ww, bw = _window_rows(w2, b2, size)
+        for axis, (w1, w2) in enumerate(((wa, wb), (wb, wa))):
+            d1, d2 = (ov.da, ov.db) if axis == 0 else (ov.db, ov.da)
+            ww = _window_rows(w2, size)
             if ww is None:
                 continue
-            cos = (w1 @ ww.T).tocoo()
-            keep = cos.data >= p.merge_cosine
-            if not keep.any():
+            inv2 = d2.inv
+            dw = Distinct.of([tuple(inv2[k : k + size].tolist()) for k in range(ww.shape[0])])
+            x, y = d1.take(w1), dw.take(ww)
+            l1 = np.diff(x.indptr).astype(np.float64)  # distinct content words of each sentence, each run
+            l2 = np.diff(y.indptr).astype(np.float64)
+            kept = []
+            for u, v, c, inter in scored_pairs(x, y, work, min_cos=p.merge_cosine):  # a block at a time
+                keep = c >= p.merge_cosine
+                keep[keep] = 2.0 * inter[keep] / np.maximum(1.0, l1[u[keep]] + l2[v[keep]]) >= p.merge_dice
+                kept.append((u[keep], v[keep], c[keep]))
+            if not kept or not sum(len(k[0]) for k in kept):
                 continue
-            inter = (b1 @ bw.T).tocsr()
-            l1 = np.asarray(b1.sum(axis=1)).ravel()
-            l2 = np.asarray(bw.sum(axis=1)).ravel()
-            for i, k, c in zip(cos.row[keep], cos.col[keep], cos.data[keep]):
-                if c < p.merge_cosine or i in seeded[axis] or 2.0 * inter[i, k] / max(1.0, l1[i] + l2[k]) < p.merge_dice:
-                    continue
-                for j in range(k, k + size):
-                    key = (int(i), j) if axis == 0 else (j, int(i))
-                    if ov.inter[key] > 0 and seeds.get(key, 0.0) < c:
-                        seeds[key] = float(c)
-    return seeds
+            u, v, c = (np.concatenate(z) for z in zip(*kept))
+            u, v, c = cap_partners(u, v, c, MAX_PARTNERS, work)
+            i, k, c = expand(u, v, c, d1, dw, work)
+            fresh = ~seeded[axis][i]
+            i, k, c = i[fresh], k[fresh], c[fresh]
+            for off in range(size):
+                ia, ib = (i, k + off) if axis == 0 else (k + off, i)
+                ok = ov.shares(ia, ib)
+                found_a.append(ia[ok])
+                found_b.append(ib[ok])
+                found_c.append(c[ok])
+    if not found_a:
+        return {}
+    i, j, c = np.concatenate(found_a), np.concatenate(found_b), np.concatenate(found_c)
+    order = np.lexsort((-c, j, i))  # the best run's score for each sentence pair
+    i, j, c = i[order], j[order], c[order]
+    first = np.r_[True, (i[1:] != i[:-1]) | (j[1:] != j[:-1])] if len(i) else np.zeros(0, dtype=bool)
+    return _seed_dict(*cap_partners(i[first], j[first], c[first], MAX_PARTNERS, work))
 
 
 def _ngram_seeds(a: _Side, b: _Side, n: int) -> set[tuple[int, int]]:
@@ -315,12 +389,22 @@ def _cluster_1d(seeds: list[tuple[int, int]], axis: int, gap: int) -> list[list[
     return out
 
 
-def _cluster(seeds: list[tuple[int, int]], gap: int) -> list[list[tuple[int, int]]]:
-    """Alternate 1-D clustering on both axes until stable (Sanchez-Perez's extension)."""
+def _cluster(seeds: list[tuple[int, int]], gap: int, work: AlignWork) -> list[list[tuple[int, int]]]:
+    """Alternate 1-D clustering on both axes until stable (Sanchez-Perez's extension).
+
+    Past the alignment's step budget the groups left are taken as they are
+    (``work.capped``): no text met on PAN or in news comes near it.
+    """
     todo = [(seeds, 0)]
     done: list[list[tuple[int, int]]] = []
+    budget = work.step_budget()
     while todo:
         group, axis = todo.pop()
+        if work.steps > budget:
+            work.capped = True
+            done.append(group)
+            continue
+        work.steps += 2 * len(group)
         parts = _cluster_1d(group, axis, gap)
         if len(parts) == 1:
             other = _cluster_1d(group, 1 - axis, gap)
@@ -334,25 +418,38 @@ def _cluster(seeds: list[tuple[int, int]], gap: int) -> list[list[tuple[int, int
 
 
 def _fragment_vec(w, lo: int, hi: int):
-    v = w[lo : hi + 1].sum(axis=0)
-    v = np.asarray(v).ravel()
+    """The L2-normalised sum of rows lo..hi of a CSR matrix (summed row by row, as ``w[lo:hi+1].sum(axis=0)``)."""
+    s, e = w.indptr[lo], w.indptr[hi + 1]
+    v = np.bincount(w.indices[s:e], weights=w.data[s:e], minlength=w.shape[1])
     n = np.linalg.norm(v)
     return v / n if n else v
 
 
-def _fragment_cos(wa, wb, g: list[tuple[int, int]]) -> float:
-    a0, a1 = min(s[0] for s in g), max(s[0] for s in g)
-    b0, b1 = min(s[1] for s in g), max(s[1] for s in g)
-    return float(_fragment_vec(wa, a0, a1) @ _fragment_vec(wb, b0, b1))
+class _Fragments:
+    """tf-idf cosines of sentence ranges of the two sides, each range pair computed once per alignment."""
+
+    def __init__(self, wa, wb, work: AlignWork):
+        self.wa, self.wb, self.work = wa, wb, work
+        self._cos: dict[tuple[int, int, int, int], float] = {}
+
+    def cos(self, g: list[tuple[int, int]]) -> float:
+        a0, a1 = min(s[0] for s in g), max(s[0] for s in g)
+        b0, b1 = min(s[1] for s in g), max(s[1] for s in g)
+        key = (a0, a1, b0, b1)
+        c = self._cos.get(key)
+        if c is None:
+            self.work.steps += a1 - a0 + b1 - b0 + 2
+            c = self._cos[key] = float(_fragment_vec(self.wa, a0, a1) @ _fragment_vec(self.wb, b0, b1))
+        return c
 
 
-def _extend(seeds: list[tuple[int, int]], wa, wb, gap: int, p: AlignParams) -> list[list[tuple[int, int]]]:
+def _extend(seeds: list[tuple[int, int]], frag: _Fragments, gap: int, p: AlignParams, work: AlignWork) -> list[list[tuple[int, int]]]:
     out: list[list[tuple[int, int]]] = []
-    for g in _cluster(seeds, gap):
-        if _fragment_cos(wa, wb, g) >= p.validate_cosine or gap <= 0 or len(g) == 1:
+    for g in _cluster(seeds, gap, work):
+        if frag.cos(g) >= p.validate_cosine or gap <= 0 or len(g) == 1:
             out.append(g)
         else:
-            out.extend(_extend(g, wa, wb, gap - 1, p))
+            out.extend(_extend(g, frag, gap - 1, p, work))
     return out
 
 
@@ -370,23 +467,34 @@ def _is_prose(block: str) -> bool:
     return any(len(ln) >= 100 or ln.endswith((".", "!", "?", "”", '"')) for ln in lines)
 
 
-def _split_foreign(group: list[tuple[int, int]], axis: int, own: _Side, other_side: _Side) -> list[list[tuple[int, int]]]:
+def _split_foreign(group: list[tuple[int, int]], axis: int, own: _Side, other_side: _Side,
+                   work: AlignWork) -> list[list[tuple[int, int]]]:
     """Split a group where whole lines on one side have no seed and resemble nothing on the other side.
 
-    ``sim`` is the dense sentence-similarity matrix (rows: side a, columns: side b).
     Inserted material such as an embedded tweet's attribution line, an image
-    caption or an author bio then stays outside the passages.
+    caption or an author bio then stays outside the passages.  (Past the
+    alignment's step budget a group is no longer split.)
     """
-    idx = sorted({s[axis] for s in group})
+    if work.steps > work.step_budget():
+        work.capped = True
+        return [group]
     other = 1 - axis
+    ordered = sorted(group, key=lambda s: s[axis])
+    keys = [s[axis] for s in ordered]
+    vals = [s[other] for s in ordered]
+    n = len(ordered)
+    work.steps += 2 * n
+    pre_lo, pre_hi = list(itertools.accumulate(vals, min)), list(itertools.accumulate(vals, max))
+    suf_lo = list(itertools.accumulate(reversed(vals), min))[::-1]
+    suf_hi = list(itertools.accumulate(reversed(vals), max))[::-1]
+    idx = sorted(set(keys))
     for k in range(len(idx) - 1):
         lo, hi = idx[k] + 1, idx[k + 1] - 1
         if hi < lo or not _line_bounded(own, lo, hi):
             continue
-        first = [s for s in group if s[axis] <= idx[k]]
-        second = [s for s in group if s[axis] >= idx[k + 1]]
-        f_other = (min(s[other] for s in first), max(s[other] for s in first))
-        s_other = (min(s[other] for s in second), max(s[other] for s in second))
+        cut = bisect.bisect_right(keys, idx[k])  # ordered[:cut] lie at or before idx[k], the rest at or after idx[k + 1]
+        f_other = (pre_lo[cut - 1], pre_hi[cut - 1])
+        s_other = (suf_lo[cut], suf_hi[cut])
         if _overlap(f_other, s_other):
             continue
         # the other side runs on without a gap here and the unseeded lines are not prose
@@ -399,7 +507,9 @@ def _split_foreign(group: list[tuple[int, int]], axis: int, own: _Side, other_si
             gap_terms = {t for k in range(lo, hi + 1) for t in own.terms[k]}
             inserted = len(gap_terms & near) < 0.5 * len(gap_terms)
         if inserted:
-            return _split_foreign(first, axis, own, other_side) + _split_foreign(second, axis, own, other_side)
+            first = [s for s in group if s[axis] <= idx[k]]
+            second = [s for s in group if s[axis] >= idx[k + 1]]
+            return _split_foreign(first, axis, own, other_side, work) + _split_foreign(second, axis, own, other_side, work)
     return [group]
 
 
@@ -413,56 +523,80 @@ def _trim_weak_ends(group: list[tuple[int, int]], seeds: dict[tuple[int, int], f
         return group
     vals = sorted(seeds[s] for s in group)
     floor = ratio * vals[len(vals) // 2]
-    g = list(group)
+    # both orders at once, ends popped by moving a pointer past removed seeds (each seed is passed once);
+    # the result is the seeds left, in the order of the last sort (by b, then a)
+    orders = [sorted(group, key=lambda s: (s[axis], s[1 - axis])) for axis in (0, 1)]
+    ends = [[0, len(group) - 1], [0, len(group) - 1]]
+    removed: set[tuple[int, int]] = set()
+    size = len(group)
+
+    def end_seed(axis: int, end: int) -> tuple[int, int]:
+        e, step = ends[axis], (1 if end == 0 else -1)
+        k = 0 if end == 0 else 1
+        while orders[axis][e[k]] in removed:
+            e[k] += step
+        return orders[axis][e[k]]
+
     changed = True
-    while changed and len(g) > 2:
+    while changed and size > 2:
         changed = False
         for axis in (0, 1):
-            g.sort(key=lambda s: (s[axis], s[1 - axis]))
             for end in (0, -1):
-                if len(g) > 2 and seeds[g[end]] < floor:
-                    g.pop(end)
-                    changed = True
-    return g
+                if size > 2:
+                    s = end_seed(axis, end)
+                    if seeds[s] < floor:
+                        removed.add(s)
+                        size -= 1
+                        changed = True
+    return [s for s in orders[1] if s not in removed]
 
 
-def _grow_ends(groups, sim, seeds: dict[tuple[int, int], float], p: AlignParams):
+def _grow_ends(groups, ov: _Overlap, seeds: dict[tuple[int, int], float], p: AlignParams, work: AlignWork):
     """Grow each passage by neighbouring sentences that resemble the other side of the passage.
 
     Heavily reworded sentences at the edges of a reused passage often miss the
     seed thresholds; they still share some vocabulary with the counterpart
     region.  Sentences of other passages are never taken.
     """
-    n_a, n_b = sim.shape
+    n_a, n_b = len(ov.da.inv), len(ov.db.inv)
     taken_a = {s[0] for g in groups for s in g}
     taken_b = {s[1] for g in groups for s in g}
     out = []
     for g in groups:
         g = list(g)
+        members = set(g)
         vals = sorted(seeds[x] for x in g)
         need = max(p.grow_sim, p.grow_rel * vals[len(vals) // 2])  # a verbatim copy only grows by near-copies
         for _ in range(p.grow_steps):
             a_lo, a_hi = min(s[0] for s in g), max(s[0] for s in g)
             b_lo, b_hi = min(s[1] for s in g), max(s[1] for s in g)
             added = []
+            sim: dict[tuple[int, int], float] = {}
             for i in (a_lo - 1, a_hi + 1):
                 if 0 <= i < n_a and i not in taken_a:
                     lo, hi = max(0, b_lo - 1), min(n_b, b_hi + 2)
-                    j = lo + int(sim[i, lo:hi].argmax())
-                    if sim[i, j] >= need:
-                        added.append((i, j))
+                    row = ov.cos_row(i, lo, hi)
+                    work.steps += hi - lo
+                    k = int(row.argmax())
+                    if row[k] >= need:
+                        added.append((i, lo + k))
+                        sim[(i, lo + k)] = float(row[k])
             for j in (b_lo - 1, b_hi + 1):
                 if 0 <= j < n_b and j not in taken_b:
                     lo, hi = max(0, a_lo - 1), min(n_a, a_hi + 2)
-                    i = lo + int(sim[lo:hi, j].argmax())
-                    if sim[i, j] >= need:
-                        added.append((i, j))
-            added = [x for x in added if x not in g]
+                    col = ov.cos_col(j, lo, hi)
+                    work.steps += hi - lo
+                    k = int(col.argmax())
+                    if col[k] >= need:
+                        added.append((lo + k, j))
+                        sim[(lo + k, j)] = float(col[k])
+            added = [x for x in added if x not in members]
             if not added:
                 break
             for x in added:
                 g.append(x)
-                seeds.setdefault(x, float(sim[x]))
+                members.add(x)
+                seeds.setdefault(x, sim[x])
                 taken_a.add(x[0])
                 taken_b.add(x[1])
         out.append(g)
@@ -484,18 +618,24 @@ def _resolve_overlaps(groups: list[list[tuple[int, int]]], score) -> list[list[t
     """Keep the stronger of two groups that overlap on either side."""
     ranked = sorted(groups, key=lambda g: (-score(g), min(g)))
     kept: list[list[tuple[int, int]]] = []
+    # the kept groups' ranges on each side, disjoint, sorted by start (so only the one starting last
+    # at or before a range's end can overlap it)
+    starts: tuple[list[int], list[int]] = ([], [])
+    ends: tuple[list[int], list[int]] = ([], [])
     for g in ranked:
-        ar = (min(s[0] for s in g), max(s[0] for s in g))
-        br = (min(s[1] for s in g), max(s[1] for s in g))
+        ranges = [(min(s[axis] for s in g), max(s[axis] for s in g)) for axis in (0, 1)]
         clash = False
-        for k in kept:
-            kar = (min(s[0] for s in k), max(s[0] for s in k))
-            kbr = (min(s[1] for s in k), max(s[1] for s in k))
-            if _overlap(ar, kar) or _overlap(br, kbr):
+        for axis, (lo, hi) in enumerate(ranges):
+            pos = bisect.bisect_right(starts[axis], hi) - 1
+            if pos >= 0 and ends[axis][pos] >= lo:
                 clash = True
                 break
         if not clash:
             kept.append(g)
+            for axis, (lo, hi) in enumerate(ranges):
+                pos = bisect.bisect_right(starts[axis], lo)
+                starts[axis].insert(pos, lo)
+                ends[axis].insert(pos, hi)
     return kept
 
 
@@ -509,7 +649,29 @@ def _kind(cos: float, mean_seed: float) -> str:
     return "translation-like"
 
 
-def _steps(run: list[tuple[int, int]], short_axis: int) -> tuple[float, float]:
+def _closest_move(prev: list[int], cur: list[int], work: AlignWork) -> int:
+    """``min((x - y for x in cur for y in prev), key=abs)`` for sorted lists, by bisection: the smallest
+    distance, and of the moves that long, the first in that order (x ascending, then y ascending)."""
+    work.steps += len(prev) + len(cur)
+
+    def nearest(x: int) -> int:
+        k = bisect.bisect_left(prev, x)
+        return min((abs(x - prev[m]) for m in (k - 1, k) if 0 <= m < len(prev)))
+
+    def holds(y: int) -> bool:
+        k = bisect.bisect_left(prev, y)
+        return k < len(prev) and prev[k] == y
+
+    d = min(nearest(x) for x in cur)
+    for x in cur:
+        if holds(x - d):
+            return d
+        if holds(x + d):
+            return -d
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _steps(run: list[tuple[int, int]], short_axis: int, work: AlignWork) -> tuple[float, float]:
     """How the counterparts of successive short-side sentences move on the long side.
 
     Returns (median distance, share of forward moves): a summary keeps the
@@ -519,20 +681,21 @@ def _steps(run: list[tuple[int, int]], short_axis: int) -> tuple[float, float]:
     for s in run:
         by_short.setdefault(s[short_axis], []).append(s[1 - short_axis])
     order = [sorted(v) for _, v in sorted(by_short.items())]
-    moves = [min((x - y for x in cur for y in prev), key=abs) for prev, cur in zip(order, order[1:])]
+    moves = [_closest_move(prev, cur, work) for prev, cur in zip(order, order[1:])]
     if not moves:
         return 0.0, 0.0
     dist = sorted(abs(m) for m in moves)
     return float(dist[len(dist) // 2]), sum(m >= 0 for m in moves) / len(moves)
 
 
-def _concentration(short_side: _Side, short: Span, long_side: _Side, window: float) -> float:
+def _concentration(short_side: _Side, short: Span, long_side: _Side, window: float, work: AlignWork) -> float:
     """Share of the summary's distinct content words (found on the long side) that one window of the long side holds.
 
     A summary draws its words from all over the text it summarises; words that
     sit together in one region of ``window`` characters come from reusing that
     region, not the whole text.
     """
+    work.steps += len(short_side.word_spans) + len(long_side.word_spans)
     vocab = {w for _, st, w in short_side.word_spans if short.start <= st < short.end}
     hits = [(st, w) for _, st, w in long_side.word_spans if w in vocab]
     total = len({w for _, w in hits})
@@ -552,12 +715,8 @@ def _concentration(short_side: _Side, short: Span, long_side: _Side, window: flo
     return best / total
 
 
-def _whole_cosine(w_short, w_long, lo: int, hi: int) -> float:
-    """tf-idf cosine of sentences lo..hi of one side (a summary) with every sentence of the other (the text it summarises)."""
-    return float(_fragment_vec(w_short, lo, hi) @ _fragment_vec(w_long, 0, w_long.shape[0] - 1))
-
-
-def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, wa, wb, p: AlignParams) -> list[tuple[int, Passage]]:
+def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, wa, wb, p: AlignParams,
+               work: AlignWork) -> list[tuple[int, Passage]]:
     """Find short passages that summarise a whole text.
 
     Seeds are grouped along one side only (the summary is compact there); when
@@ -568,10 +727,20 @@ def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, wa, wb, p: Alig
     out: list[tuple[int, Passage]] = []
     for short_axis, long_side, short_side, w_long, w_short in ((1, A, B, wa, wb), (0, B, A, wb, wa)):
         whole = Span(long_side.sents[0].start, long_side.sents[-1].end)
+        whole_vec: list[np.ndarray] = []  # every sentence of the long side, summed once
+
+        def whole_cosine(lo: int, hi: int) -> float:
+            """tf-idf cosine of sentences lo..hi of the short side (a summary) with the whole long side."""
+            if not whole_vec:
+                whole_vec.append(_fragment_vec(w_long, 0, w_long.shape[0] - 1))
+            work.steps += hi - lo + 1
+            return float(_fragment_vec(w_short, lo, hi) @ whole_vec[0])
+
+        work.steps += len(seeds)
         for run in _cluster_1d(seeds, short_axis, p.summary_gap):
             if len({s[1 - short_axis] for s in run}) < p.summary_min_seeds:
                 continue
-            step, forward = _steps(run, short_axis)
+            step, forward = _steps(run, short_axis, work)
             if step < p.summary_step or forward < p.summary_forward:
                 continue  # a copy (sentence by sentence) or scattered matches, not a summary
             longs = [long_side.sents[s[1 - short_axis]] for s in run]
@@ -582,8 +751,8 @@ def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, wa, wb, p: Alig
                 l_ext < p.summary_cover * len(whole)
                 or not p.summary_ratio * len(short) <= len(whole) <= p.summary_max_ratio * len(short)
                 or len(short) < p.min_chars
-                or _concentration(short_side, short, long_side, p.summary_window * len(short)) >= p.summary_local
-                or _whole_cosine(w_short, w_long, min(s[short_axis] for s in run), max(s[short_axis] for s in run)) < p.summary_min_cosine
+                or _concentration(short_side, short, long_side, p.summary_window * len(short), work) >= p.summary_local
+                or whole_cosine(min(s[short_axis] for s in run), max(s[short_axis] for s in run)) < p.summary_min_cosine
             ):
                 continue
             pa, pb = (whole, short) if short_axis == 1 else (short, whole)
@@ -681,7 +850,7 @@ def _inserted_line(text: str, lo: int, hi: int) -> bool:
     )
 
 
-def _join_adjacent(items: list, gap: int, ok) -> list:
+def _join_adjacent(items: list, gap: int, ok, work: AlignWork) -> list:
     """Join passages ``(group, span_a, span_b)`` that continue each other on both sides with small gaps.
 
     Obfuscation can break one reused passage into two groups (a weak sentence
@@ -708,8 +877,15 @@ def _join_adjacent(items: list, gap: int, ok) -> list:
             k = parent[k]
         return k
 
+    # y can only follow x when it starts after x does and at most ``gap`` after x ends (on side a)
+    by_start = sorted(range(len(items)), key=lambda k: items[k][1].start)
+    starts = [items[k][1].start for k in by_start]
     for i, x in enumerate(items):
-        for j, y in enumerate(items):
+        lo = bisect.bisect_right(starts, x[1].start)
+        hi = bisect.bisect_right(starts, x[1].end + gap)
+        work.steps += hi - lo + 1
+        for j in by_start[lo:hi]:
+            y = items[j]
             if i != j and follows(x, y) and ok(x, y):
                 parent[root(j)] = root(i)
     comps: dict[int, list] = {}
@@ -728,46 +904,76 @@ def _join_adjacent(items: list, gap: int, ok) -> list:
 # --------------------------------------------------------------------------- entry point
 
 
-def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = None) -> list[Passage]:
+def _capped_seeds(seeds: dict[tuple[int, int], float], work: AlignWork) -> dict[tuple[int, int], float]:
+    """At most :data:`~unspun.overlap.MAX_PARTNERS` seeds per sentence on each side (the strongest)."""
+    if not seeds:
+        return seeds
+    keys = np.array(list(seeds), dtype=np.int64)
+    vals = np.fromiter(seeds.values(), dtype=np.float64, count=len(seeds))
+    counts = np.maximum(np.bincount(keys[:, 0]).max(), np.bincount(keys[:, 1]).max())
+    if counts <= MAX_PARTNERS:
+        return seeds
+    i, j, _ = cap_partners(keys[:, 0], keys[:, 1], vals, MAX_PARTNERS, work)
+    return {k: seeds[k] for k in zip(i.tolist(), j.tolist())}
+
+
+def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = None,
+          work: AlignWork | None = None) -> list[Passage]:
     """Find the passages that ``a`` and ``b`` share.
 
     Returns :class:`Passage` objects sorted by position in ``a``; ``passage.a``
     indexes ``a`` and ``passage.b`` indexes ``b``.  Unrelated texts give ``[]``.
+    ``work``, when given, is filled with what the call cost (:class:`~unspun.overlap.AlignWork`).
+    Inside :func:`unspun.deadline.time_budget`, a call past its deadline raises
+    :class:`~unspun.deadline.TimeBudgetExceeded` between stages.
     """
     p = params or DEFAULT_PARAMS
+    work = work if work is not None else AlignWork()
+    check_deadline()
     A, B = _prepare(a), _prepare(b)
+    work.sentences += len(A.sents) + len(B.sents)
+    work.words += len(A.word_spans) + len(B.word_spans)
     if not A.sents or not B.sents:
         return []
-    wa, wb, ba, bb = _tfidf(A, B)
-    ov = _Overlap.of(wa, wb, ba, bb)
-    seeds = _lexical_seeds(ov, p)
+    wa, wb = _tfidf(A, B)
+    ov = _Overlap.of(A, B, wa, wb, work)
+    check_deadline()
+    seeds = _lexical_seeds(ov, p, work)
     if p.merge_window > 1:
-        for k, v in _merged_seeds(ov, wa, wb, ba, bb, p, set(seeds)).items():
+        for k, v in _merged_seeds(ov, wa, wb, p, set(seeds), work).items():
             seeds.setdefault(k, v)
-    for i, j in _ngram_seeds(A, B, p.ngram):
-        if (i, j) not in seeds:  # scored by the sentences' real similarity, so a shared name alone is weak
-            seeds[(i, j)] = float(ov.cos[i, j])
+    check_deadline()
+    fresh = sorted(_ngram_seeds(A, B, p.ngram) - seeds.keys())
+    if fresh:  # scored by the sentences' real similarity, so a shared name alone is weak
+        ij = np.array(fresh, dtype=np.int64)
+        seeds.update(zip(fresh, ov.cos_at(ij[:, 0], ij[:, 1]).tolist()))
     if p.use_embeddings:
         from .embed import get_embedder
 
         emb = embedder if embedder is not None else get_embedder()
         seeds = _keep_best(seeds, p.best_ratio)
         seeds.update(_semantic_seeds(A, B, ov, emb, p, set(seeds)))
-    seeds = _keep_best(seeds, p.best_ratio)
+    seeds = _capped_seeds(_keep_best(seeds, p.best_ratio), work)
+    work.seeds += len(seeds)
     if not seeds:
         return []
+    check_deadline()
     seed_list = sorted(seeds)
-    groups = _extend(seed_list, wa, wb, p.max_gap, p)
+    frag = _Fragments(wa, wb, work)
+    groups = _extend(seed_list, frag, p.max_gap, p, work)
 
-    summaries = _summaries(seed_list, A, B, wa, wb, p) if p.summary_gap > 0 else []
+    summaries = _summaries(seed_list, A, B, wa, wb, p, work) if p.summary_gap > 0 else []
+    check_deadline()
 
     groups = [_trim_weak_ends(g, seeds, p.trim_ratio) for g in groups]
     if p.split_inserted:
-        groups = [h for g in groups for h in _split_foreign(g, 1, B, A)]
-        groups = [h for g in groups for h in _split_foreign(g, 0, A, B)]
+        groups = [h for g in groups for h in _split_foreign(g, 1, B, A, work)]
+        groups = [h for g in groups for h in _split_foreign(g, 0, A, B, work)]
 
-    frag_cos = {id(g): _fragment_cos(wa, wb, g) for g in groups}
+    frag_cos = {id(g): frag.cos(g) for g in groups}
+    work.steps += len(groups)
     groups = _resolve_overlaps(groups, lambda g: frag_cos[id(g)] * math.log1p(len(g)))
+    check_deadline()
 
     def spans(g: list[tuple[int, int]]) -> tuple[Span, Span]:
         return (
@@ -783,7 +989,7 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
 
     groups = [g for g in groups if strong_enough(g)]
     if p.grow_sim > 0 and groups:
-        groups = _grow_ends(groups, ov.cos.toarray(), seeds, p)
+        groups = _grow_ends(groups, ov, seeds, p, work)
 
     items = []
     for g in groups:
@@ -798,13 +1004,13 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
             return False
         if _inserted_line(b, x[2].end, y[2].start) and not any(ch.isalnum() for ch in a_gap):
             return False
-        return _fragment_cos(wa, wb, x[0] + y[0]) >= p.validate_cosine
+        return frag.cos(x[0] + y[0]) >= p.validate_cosine
 
-    items = _join_adjacent(items, p.join_gap, joinable)
+    items = _join_adjacent(items, p.join_gap, joinable, work)
     passages: list[Passage] = []
     lone: list[Passage] = []  # short passages, kept only when the texts share nothing longer
     for g, sa, sb in items:
-        c = _fragment_cos(wa, wb, g)
+        c = frag.cos(g)
         mean_seed = sum(seeds[s] for s in g) / len(g)
         size, score = min(len(sa), len(sb)), max(c, mean_seed)
         if size < min(p.min_chars, p.lone_min_chars) or score < p.min_score:

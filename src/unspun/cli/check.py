@@ -12,7 +12,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", metavar="FILE", help="document to check")
     p.add_argument("--db", required=True, metavar="FILE", help="index file")
     p.add_argument("-k", type=int, default=10, metavar="N", help="at most N matches (default: 10)")
-    p.add_argument("--json", action="store_true", help="print a JSON list of Match.to_dict()")
+    p.add_argument("--json", action="store_true",
+                   help="print {\"query\": the document checked, \"matches\": [Match.to_dict() ...]} (the JSON of POST /check)")
     p.add_argument("--no-judge", action="store_true", help="only align; skip provenance and distortions")
     p.add_argument("--html", metavar="OUT.html", help="write the ranked matches as an HTML page (and its JSON twin)")
     add_distortion_flag(p)
@@ -37,7 +38,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"wrote {out}: {len(matches)} match(es) (JSON twin: {out.with_suffix('.json')})")
             return 0
     if args.json:
-        write_json([m.to_dict() for m in matches])
+        from ..report import check_json
+
+        write_json(check_json(doc, matches))
         return 0
     if not matches:
         print(f"{args.file}: no reuse found in {args.db}")

@@ -1,0 +1,838 @@
+"""The aligner as it was before its cost bounds (commit 493bb2c), kept as the naive reference.
+
+It compares every sentence pair (repeats included) in full and expands every
+seed; ``tests/test_align_cost.py`` checks that :func:`unspun.align.align`
+gives exactly its output wherever no cost bound of :mod:`unspun.overlap` is
+reached.  Not imported by the package.
+
+The original module docstring follows.
+Text alignment: seed → extend → filter, returning passages with character offsets.
+
+The approach follows the best PAN text-alignment systems (Sanchez-Perez et al.
+2014, with ideas from Glinos 2014 and Torrejón & Ramos 2013):
+
+* **seed** — sentence pairs that look alike: tf-idf cosine *and* Dice overlap of
+  their content words (catches copies and spun copies), sentence-embedding
+  cosine (catches back-translations and heavy rewording that share few words),
+  and shared word n-grams (exact reuse of short runs, even inside long or
+  badly split sentences);
+* **extend** — seeds are grouped into passages when they are close in *both*
+  texts (gaps and reordering inside a passage are tolerated); each group is
+  checked as a whole and split with a smaller gap when the two sides are not
+  similar enough; adjacent groups are merged so a reused passage is reported
+  once;
+* **filter** — passages that overlap on one side are resolved in favour of the
+  stronger one, and short or weak passages are dropped.  When the reuse looks
+  like a summary (one side several times longer than the other) a wider gap is
+  used, as Sanchez-Perez et al. do.
+
+Everything is deterministic and works on plain strings.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from unspun.text import STOPWORDS, sentences, stem, words
+from unspun.types import Passage, Span
+
+
+@dataclass(frozen=True)
+class AlignParams:
+    """Thresholds of the aligner.  The defaults were chosen on one half of the PAN 2013 training pairs."""
+
+    seed_cosine: float = 0.33  # tf-idf cosine of a seed sentence pair
+    seed_dice: float = 0.33  # Dice overlap of the content-word sets of a seed sentence pair
+    seed_semantic: float = 0.75  # embedding cosine that alone makes a seed
+    semantic_min_dice: float = 0.10  # ... if the pair also shares this much vocabulary
+    ngram: int = 5  # shared content-word n-grams that make a seed
+    merge_window: int = 3  # a sentence is also compared with up to this many consecutive sentences merged (split sentences; 1 = off)
+    merge_cosine: float = 0.4  # ... tf-idf cosine and Dice overlap a sentence and the merged run must reach
+    merge_dice: float = 0.4
+    max_gap: int = 4  # sentences allowed between seeds of one passage
+    summary_gap: int = 3  # sentences between seeds of a summary, on its short side (0 = no summaries)
+    summary_ratio: float = 3.0  # a summarised text is at least this many times longer than its summary
+    summary_cover: float = 0.5  # summary seeds spread over this share of a text: the whole text is summarised
+    summary_min_seeds: int = 3
+    summary_max_ratio: float = 18.0  # ... and at most this many times
+    summary_forward: float = 0.5  # share of summary sentences whose counterparts come later than the previous one's
+    summary_copied: float = 0.9  # no summary where passages as long on both sides (copies) cover this share of its short side
+    summary_copy_ratio: float = 1.1  # ... "as long": at most this ratio between the two sides' lengths
+    summary_step: float = 3.0  # median long-side sentences between counterparts of successive summary sentences
+    summary_local: float = 0.87  # no summary when this share of its words found on the long side lie in one window ...
+    summary_window: float = 1.5  # ... this many times the summary's length (reuse of one region, not of the whole text)
+    summary_min_cosine: float = 0.3  # tf-idf cosine a summary as a whole must reach with the whole text it summarises
+    single_seed_min: float = 0.5  # a passage of one seed sentence pair needs at least this score
+    validate_cosine: float = 0.34  # tf-idf cosine two sides of a passage must reach as a whole
+    min_chars: int = 150  # shorter passages are dropped (on the shorter side) ...
+    # ... unless the two texts share nothing longer: a lone passage of at least this many characters
+    # scoring at least this is kept (a short paragraph reused on its own, heavily shortened by obfuscation)
+    lone_min_chars: int = 100
+    lone_min_score: float = 0.6
+    min_score: float = 0.4  # passages whose score (larger of fragment cosine and mean seed) is lower are dropped
+    min_seeds: int = 1
+    best_ratio: float = 0.9  # seeds weaker than this share of their sentence's best seed are dropped
+    trim_ratio: float = 0.6  # seeds at a passage's ends weaker than this share of its median seed are cut off
+    grow_sim: float = 0.3  # neighbouring sentences this similar to the other side join a passage (0 = off)
+    grow_rel: float = 0.5  # ... and at least this share of the passage's median seed
+    grow_steps: int = 2  # ... at most this many sentences at each end
+    split_inserted: bool = True  # inserted non-prose lines (captions, credits) split a passage
+    use_embeddings: bool = False  # semantic seeds; off by default: they lowered PAN plagdet (see README)
+    # passage ends are trimmed to the first/last content word found in the other side's passage
+    # (-1: the word itself; k > 0: the word with a neighbour at most k words away, order-free; 0: off) ...
+    refine_window: int = -1
+    refine_min_words: int = 5  # ... when at least this many content words would be cut at that end
+    join_gap: int = 800  # passages that follow each other on both sides at most this many characters apart are joined (0 = off)
+
+
+DEFAULT_PARAMS = AlignParams()
+
+
+# --------------------------------------------------------------------------- preprocessing
+
+
+@dataclass
+class _Side:
+    text: str
+    sents: list[Span]
+    terms: list[list[str]]  # content-word stems per sentence
+    word_spans: list[tuple[int, int, str]]  # (sentence index, char start, stem) for n-gram seeds
+    word_starts: list[int]  # char start of each entry of word_spans
+    word_ends: list[int]  # char end of each entry of word_spans
+
+
+def _prepare(text: str) -> _Side:
+    sents = sentences(text)
+    w = words(text)
+    terms: list[list[str]] = [[] for _ in sents]
+    word_spans: list[tuple[int, int, str]] = []
+    word_starts: list[int] = []
+    word_ends: list[int] = []
+    si = 0
+    n = len(sents)
+    for start, end, norm in zip(w.starts, w.ends, w.norms):
+        while si < n and sents[si].end <= start:
+            si += 1
+        if si >= n:
+            break
+        if start < sents[si].start:
+            continue
+        if norm in STOPWORDS or len(norm) < 2 and not norm.isdigit():
+            continue
+        st = stem(norm)
+        terms[si].append(st)
+        word_spans.append((si, start, st))
+        word_starts.append(start)
+        word_ends.append(end)
+    return _Side(text, sents, terms, word_spans, word_starts, word_ends)
+
+
+def _tfidf(a: _Side, b: _Side):
+    """Sparse tf-idf rows (L2-normalised) and binary rows for both sides, idf over all their sentences."""
+    vocab: dict[str, int] = {}
+    docs = a.terms + b.terms
+    rows, cols, vals = [], [], []
+    for r, terms in enumerate(docs):
+        counts: dict[int, int] = {}
+        for t in terms:
+            j = vocab.setdefault(t, len(vocab))
+            counts[j] = counts.get(j, 0) + 1
+        for j, c in counts.items():
+            rows.append(r)
+            cols.append(j)
+            vals.append(c)
+    shape = (len(docs), max(1, len(vocab)))
+    tf = sparse.csr_matrix((np.asarray(vals, dtype=np.float64), (rows, cols)), shape=shape)
+    binary = tf.copy()
+    binary.data[:] = 1.0
+    df = np.asarray(binary.sum(axis=0)).ravel()
+    idf = np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0
+    w = tf.multiply(idf).tocsr()
+    w.data = 1.0 + np.log(w.data)  # sublinear
+    norms = np.sqrt(np.asarray(w.multiply(w).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    w = sparse.diags(1.0 / norms) @ w
+    na = len(a.terms)
+    return w[:na].tocsr(), w[na:].tocsr(), binary[:na].tocsr(), binary[na:].tocsr()
+
+
+# --------------------------------------------------------------------------- seeding
+
+
+@dataclass
+class _Overlap:
+    """Sentence-by-sentence overlap of the two sides, computed once per alignment."""
+
+    cos: Any  # sparse (a sentences × b sentences) tf-idf cosine
+    inter: Any  # sparse count of shared content words
+    la: np.ndarray  # distinct content words per a sentence
+    lb: np.ndarray
+
+    @classmethod
+    def of(cls, wa, wb, ba, bb) -> "_Overlap":
+        return cls(
+            (wa @ wb.T).tocsr(),
+            (ba @ bb.T).tocsr(),
+            np.asarray(ba.sum(axis=1)).ravel(),
+            np.asarray(bb.sum(axis=1)).ravel(),
+        )
+
+    def dice(self, i: int, j: int) -> float:
+        return 2.0 * self.inter[i, j] / max(1.0, self.la[i] + self.lb[j])
+
+
+def _lexical_seeds(ov: _Overlap, p: AlignParams) -> dict[tuple[int, int], float]:
+    cos = ov.cos.tocoo()
+    seeds: dict[tuple[int, int], float] = {}
+    for i, j, c in zip(cos.row, cos.col, cos.data):
+        if c >= p.seed_cosine and ov.dice(i, j) >= p.seed_dice:
+            seeds[(int(i), int(j))] = float(c)
+    return seeds
+
+
+def _window_rows(w, bin_, size: int):
+    """Rows for every run of ``size`` consecutive sentences: summed tf-idf (L2-normalised) and the union of the words."""
+    n = w.shape[0]
+    if n < size:
+        return None, None
+    k = n - size + 1
+    m = sparse.csr_matrix((np.ones(k * size), (np.repeat(np.arange(k), size), (np.arange(k)[:, None] + np.arange(size)).ravel())), shape=(k, n))
+    ww = (m @ w).tocsr()
+    norms = np.sqrt(np.asarray(ww.multiply(ww).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    ww = sparse.diags(1.0 / norms) @ ww
+    bw = (m @ bin_).tocsr()
+    bw.data[:] = 1.0
+    return ww.tocsr(), bw
+
+
+def _merged_seeds(ov: _Overlap, wa, wb, ba, bb, p: AlignParams, taken) -> dict[tuple[int, int], float]:
+    """Seeds between one sentence and a run of consecutive sentences on the other side.
+
+    Obfuscation (and spinning) splits and merges sentences; one long sentence
+    then matches no single sentence of the other side well, only several
+    neighbouring ones together.  Each sentence of the run that shares words
+    with the single sentence becomes a seed, scored by the run's cosine.
+    """
+    seeds: dict[tuple[int, int], float] = {}
+    seeded = ({i for i, _ in taken}, {j for _, j in taken})
+    for size in range(2, p.merge_window + 1):
+        for axis, (w1, b1, w2, b2) in enumerate(((wa, ba, wb, bb), (wb, bb, wa, ba))):
+            ww, bw = _window_rows(w2, b2, size)
+            if ww is None:
+                continue
+            cos = (w1 @ ww.T).tocoo()
+            keep = cos.data >= p.merge_cosine
+            if not keep.any():
+                continue
+            inter = (b1 @ bw.T).tocsr()
+            l1 = np.asarray(b1.sum(axis=1)).ravel()
+            l2 = np.asarray(bw.sum(axis=1)).ravel()
+            for i, k, c in zip(cos.row[keep], cos.col[keep], cos.data[keep]):
+                if c < p.merge_cosine or i in seeded[axis] or 2.0 * inter[i, k] / max(1.0, l1[i] + l2[k]) < p.merge_dice:
+                    continue
+                for j in range(k, k + size):
+                    key = (int(i), j) if axis == 0 else (j, int(i))
+                    if ov.inter[key] > 0 and seeds.get(key, 0.0) < c:
+                        seeds[key] = float(c)
+    return seeds
+
+
+def _ngram_seeds(a: _Side, b: _Side, n: int) -> set[tuple[int, int]]:
+    if n <= 0:
+        return set()
+    index: dict[tuple[str, ...], list[int]] = {}
+    sa = a.word_spans
+    for k in range(len(sa) - n + 1):
+        index.setdefault(tuple(x[2] for x in sa[k : k + n]), []).append(sa[k][0])
+    seeds: set[tuple[int, int]] = set()
+    sb = b.word_spans
+    for k in range(len(sb) - n + 1):
+        hits = index.get(tuple(x[2] for x in sb[k : k + n]))
+        if hits and len(hits) <= 5:
+            j = sb[k][0]
+            seeds.update((i, j) for i in hits)
+    return seeds
+
+
+def _semantic_seeds(
+    a: _Side, b: _Side, ov: _Overlap, embedder, p: AlignParams, taken: set[tuple[int, int]]
+) -> dict[tuple[int, int], float]:
+    """Sentence pairs that mean the same while sharing few words (back-translations, heavy spinning).
+
+    Only sentences without a lexical seed are considered, a pair must be each
+    other's best semantic match, and it must still share some vocabulary.  The
+    score is put on the lexical scale (the pair's tf-idf cosine, at least the
+    seed threshold) so it does not crowd out lexical seeds.
+    """
+    if embedder is None or not a.sents or not b.sents:
+        return {}
+    seeded_a = {i for i, _ in taken}
+    seeded_b = {j for _, j in taken}
+    ea = embedder.encode([a.text[s.start : s.end] for s in a.sents])
+    eb = embedder.encode([b.text[s.start : s.end] for s in b.sents])
+    sim = ea @ eb.T
+    best_b = sim.argmax(axis=1)
+    best_a = sim.argmax(axis=0)
+    seeds: dict[tuple[int, int], float] = {}
+    for i in range(len(a.sents)):
+        j = int(best_b[i])
+        if i in seeded_a or j in seeded_b or int(best_a[j]) != i or sim[i, j] < p.seed_semantic:
+            continue
+        if ov.dice(i, j) >= p.semantic_min_dice:
+            seeds[(i, j)] = p.seed_cosine
+    return seeds
+
+
+def _keep_best(seeds: dict[tuple[int, int], float], ratio: float) -> dict[tuple[int, int], float]:
+    """Drop seeds much weaker than the best seed of either of their sentences.
+
+    A sentence copied verbatim also resembles other sentences on the same topic;
+    only its real counterpart should pull the passage boundaries.
+    """
+    if ratio <= 0 or not seeds:
+        return seeds
+    best_a: dict[int, float] = {}
+    best_b: dict[int, float] = {}
+    for (i, j), v in seeds.items():
+        best_a[i] = max(best_a.get(i, 0.0), v)
+        best_b[j] = max(best_b.get(j, 0.0), v)
+    return {k: v for k, v in seeds.items() if v >= ratio * best_a[k[0]] and v >= ratio * best_b[k[1]]}
+
+
+# --------------------------------------------------------------------------- extension
+
+
+def _cluster_1d(seeds: list[tuple[int, int]], axis: int, gap: int) -> list[list[tuple[int, int]]]:
+    """Split seeds into runs along one axis where consecutive sentence indices differ by more than ``gap``."""
+    if not seeds:
+        return []
+    ordered = sorted(seeds, key=lambda s: (s[axis], s[1 - axis]))
+    out = [[ordered[0]]]
+    for s in ordered[1:]:
+        if s[axis] - out[-1][-1][axis] > gap:
+            out.append([s])
+        else:
+            out[-1].append(s)
+    return out
+
+
+def _cluster(seeds: list[tuple[int, int]], gap: int) -> list[list[tuple[int, int]]]:
+    """Alternate 1-D clustering on both axes until stable (Sanchez-Perez's extension)."""
+    todo = [(seeds, 0)]
+    done: list[list[tuple[int, int]]] = []
+    while todo:
+        group, axis = todo.pop()
+        parts = _cluster_1d(group, axis, gap)
+        if len(parts) == 1:
+            other = _cluster_1d(group, 1 - axis, gap)
+            if len(other) == 1:
+                done.append(group)
+            else:
+                todo.extend((g, axis) for g in other)
+        else:
+            todo.extend((g, 1 - axis) for g in parts)
+    return done
+
+
+def _fragment_vec(w, lo: int, hi: int):
+    v = w[lo : hi + 1].sum(axis=0)
+    v = np.asarray(v).ravel()
+    n = np.linalg.norm(v)
+    return v / n if n else v
+
+
+def _fragment_cos(wa, wb, g: list[tuple[int, int]]) -> float:
+    a0, a1 = min(s[0] for s in g), max(s[0] for s in g)
+    b0, b1 = min(s[1] for s in g), max(s[1] for s in g)
+    return float(_fragment_vec(wa, a0, a1) @ _fragment_vec(wb, b0, b1))
+
+
+def _extend(seeds: list[tuple[int, int]], wa, wb, gap: int, p: AlignParams) -> list[list[tuple[int, int]]]:
+    out: list[list[tuple[int, int]]] = []
+    for g in _cluster(seeds, gap):
+        if _fragment_cos(wa, wb, g) >= p.validate_cosine or gap <= 0 or len(g) == 1:
+            out.append(g)
+        else:
+            out.extend(_extend(g, wa, wb, gap - 1, p))
+    return out
+
+
+def _line_bounded(side: _Side, lo: int, hi: int) -> bool:
+    """True when sentences lo..hi form whole lines (a line break before and after them)."""
+    t = side.text
+    before = t[side.sents[lo - 1].end : side.sents[lo].start] if lo > 0 else "\n"
+    after = t[side.sents[hi].end : side.sents[hi + 1].start] if hi + 1 < len(side.sents) else "\n"
+    return "\n" in before and "\n" in after
+
+
+def _is_prose(block: str) -> bool:
+    """Lines that read as running sentences, as opposed to captions, credits or attribution lines."""
+    lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
+    return any(len(ln) >= 100 or ln.endswith((".", "!", "?", "”", '"')) for ln in lines)
+
+
+def _split_foreign(group: list[tuple[int, int]], axis: int, own: _Side, other_side: _Side) -> list[list[tuple[int, int]]]:
+    """Split a group where whole lines on one side have no seed and resemble nothing on the other side.
+
+    ``sim`` is the dense sentence-similarity matrix (rows: side a, columns: side b).
+    Inserted material such as an embedded tweet's attribution line, an image
+    caption or an author bio then stays outside the passages.
+    """
+    idx = sorted({s[axis] for s in group})
+    other = 1 - axis
+    for k in range(len(idx) - 1):
+        lo, hi = idx[k] + 1, idx[k + 1] - 1
+        if hi < lo or not _line_bounded(own, lo, hi):
+            continue
+        first = [s for s in group if s[axis] <= idx[k]]
+        second = [s for s in group if s[axis] >= idx[k + 1]]
+        f_other = (min(s[other] for s in first), max(s[other] for s in first))
+        s_other = (min(s[other] for s in second), max(s[other] for s in second))
+        if _overlap(f_other, s_other):
+            continue
+        # the other side runs on without a gap here and the unseeded lines are not prose
+        # (an attribution line, a caption, a link): they were inserted
+        gap = own.text[own.sents[lo].start : own.sents[hi].end]
+        inserted = s_other[0] - f_other[1] <= 1 and not _is_prose(gap)
+        if inserted:
+            # ... unless its words sit in the other side's sentences at that point (merged into them)
+            near = {t for k in (f_other[1], s_other[0]) for t in other_side.terms[k]}
+            gap_terms = {t for k in range(lo, hi + 1) for t in own.terms[k]}
+            inserted = len(gap_terms & near) < 0.5 * len(gap_terms)
+        if inserted:
+            return _split_foreign(first, axis, own, other_side) + _split_foreign(second, axis, own, other_side)
+    return [group]
+
+
+def _trim_weak_ends(group: list[tuple[int, int]], seeds: dict[tuple[int, int], float], ratio: float) -> list[tuple[int, int]]:
+    """Drop seeds at either end of a group (on either side) that are much weaker than the group's median seed.
+
+    A verbatim copy that picks up a loosely similar neighbour sentence would
+    otherwise grow past the copied text.
+    """
+    if ratio <= 0 or len(group) < 3:
+        return group
+    vals = sorted(seeds[s] for s in group)
+    floor = ratio * vals[len(vals) // 2]
+    g = list(group)
+    changed = True
+    while changed and len(g) > 2:
+        changed = False
+        for axis in (0, 1):
+            g.sort(key=lambda s: (s[axis], s[1 - axis]))
+            for end in (0, -1):
+                if len(g) > 2 and seeds[g[end]] < floor:
+                    g.pop(end)
+                    changed = True
+    return g
+
+
+def _grow_ends(groups, sim, seeds: dict[tuple[int, int], float], p: AlignParams):
+    """Grow each passage by neighbouring sentences that resemble the other side of the passage.
+
+    Heavily reworded sentences at the edges of a reused passage often miss the
+    seed thresholds; they still share some vocabulary with the counterpart
+    region.  Sentences of other passages are never taken.
+    """
+    n_a, n_b = sim.shape
+    taken_a = {s[0] for g in groups for s in g}
+    taken_b = {s[1] for g in groups for s in g}
+    out = []
+    for g in groups:
+        g = list(g)
+        vals = sorted(seeds[x] for x in g)
+        need = max(p.grow_sim, p.grow_rel * vals[len(vals) // 2])  # a verbatim copy only grows by near-copies
+        for _ in range(p.grow_steps):
+            a_lo, a_hi = min(s[0] for s in g), max(s[0] for s in g)
+            b_lo, b_hi = min(s[1] for s in g), max(s[1] for s in g)
+            added = []
+            for i in (a_lo - 1, a_hi + 1):
+                if 0 <= i < n_a and i not in taken_a:
+                    lo, hi = max(0, b_lo - 1), min(n_b, b_hi + 2)
+                    j = lo + int(sim[i, lo:hi].argmax())
+                    if sim[i, j] >= need:
+                        added.append((i, j))
+            for j in (b_lo - 1, b_hi + 1):
+                if 0 <= j < n_b and j not in taken_b:
+                    lo, hi = max(0, a_lo - 1), min(n_a, a_hi + 2)
+                    i = lo + int(sim[lo:hi, j].argmax())
+                    if sim[i, j] >= need:
+                        added.append((i, j))
+            added = [x for x in added if x not in g]
+            if not added:
+                break
+            for x in added:
+                g.append(x)
+                seeds.setdefault(x, float(sim[x]))
+                taken_a.add(x[0])
+                taken_b.add(x[1])
+        out.append(g)
+    return out
+
+
+# --------------------------------------------------------------------------- filtering
+
+
+def _span_of(side: _Side, lo: int, hi: int) -> Span:
+    return Span(side.sents[lo].start, side.sents[hi].end)
+
+
+def _overlap(x: tuple[int, int], y: tuple[int, int]) -> bool:
+    return x[0] <= y[1] and y[0] <= x[1]
+
+
+def _resolve_overlaps(groups: list[list[tuple[int, int]]], score) -> list[list[tuple[int, int]]]:
+    """Keep the stronger of two groups that overlap on either side."""
+    ranked = sorted(groups, key=lambda g: (-score(g), min(g)))
+    kept: list[list[tuple[int, int]]] = []
+    for g in ranked:
+        ar = (min(s[0] for s in g), max(s[0] for s in g))
+        br = (min(s[1] for s in g), max(s[1] for s in g))
+        clash = False
+        for k in kept:
+            kar = (min(s[0] for s in k), max(s[0] for s in k))
+            kbr = (min(s[1] for s in k), max(s[1] for s in k))
+            if _overlap(ar, kar) or _overlap(br, kbr):
+                clash = True
+                break
+        if not clash:
+            kept.append(g)
+    return kept
+
+
+def _kind(cos: float, mean_seed: float) -> str:
+    if cos >= 0.97:
+        return "verbatim"
+    if cos >= 0.8:
+        return "near-verbatim"
+    if cos >= 0.45:
+        return "paraphrase"
+    return "translation-like"
+
+
+def _steps(run: list[tuple[int, int]], short_axis: int) -> tuple[float, float]:
+    """How the counterparts of successive short-side sentences move on the long side.
+
+    Returns (median distance, share of forward moves): a summary keeps the
+    order of what it summarises and skips ahead several sentences at a time.
+    """
+    by_short: dict[int, list[int]] = {}
+    for s in run:
+        by_short.setdefault(s[short_axis], []).append(s[1 - short_axis])
+    order = [sorted(v) for _, v in sorted(by_short.items())]
+    moves = [min((x - y for x in cur for y in prev), key=abs) for prev, cur in zip(order, order[1:])]
+    if not moves:
+        return 0.0, 0.0
+    dist = sorted(abs(m) for m in moves)
+    return float(dist[len(dist) // 2]), sum(m >= 0 for m in moves) / len(moves)
+
+
+def _concentration(short_side: _Side, short: Span, long_side: _Side, window: float) -> float:
+    """Share of the summary's distinct content words (found on the long side) that one window of the long side holds.
+
+    A summary draws its words from all over the text it summarises; words that
+    sit together in one region of ``window`` characters come from reusing that
+    region, not the whole text.
+    """
+    vocab = {w for _, st, w in short_side.word_spans if short.start <= st < short.end}
+    hits = [(st, w) for _, st, w in long_side.word_spans if w in vocab]
+    total = len({w for _, w in hits})
+    if not total:
+        return 0.0
+    counts: dict[str, int] = {}
+    best = lo = 0
+    for st, w in hits:
+        counts[w] = counts.get(w, 0) + 1
+        while st - hits[lo][0] > window:
+            x = hits[lo][1]
+            counts[x] -= 1
+            if not counts[x]:
+                del counts[x]
+            lo += 1
+        best = max(best, len(counts))
+    return best / total
+
+
+def _whole_cosine(w_short, w_long, lo: int, hi: int) -> float:
+    """tf-idf cosine of sentences lo..hi of one side (a summary) with every sentence of the other (the text it summarises)."""
+    return float(_fragment_vec(w_short, lo, hi) @ _fragment_vec(w_long, 0, w_long.shape[0] - 1))
+
+
+def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, wa, wb, p: AlignParams) -> list[tuple[int, Passage]]:
+    """Find short passages that summarise a whole text.
+
+    Seeds are grouped along one side only (the summary is compact there); when
+    the group's counterparts are spread over most of the other text, and that
+    spread is several times longer than the group, the group summarises the
+    whole other text.  Returns (side summarised: 0 = a, 1 = b, passage).
+    """
+    out: list[tuple[int, Passage]] = []
+    for short_axis, long_side, short_side, w_long, w_short in ((1, A, B, wa, wb), (0, B, A, wb, wa)):
+        whole = Span(long_side.sents[0].start, long_side.sents[-1].end)
+        for run in _cluster_1d(seeds, short_axis, p.summary_gap):
+            if len({s[1 - short_axis] for s in run}) < p.summary_min_seeds:
+                continue
+            step, forward = _steps(run, short_axis)
+            if step < p.summary_step or forward < p.summary_forward:
+                continue  # a copy (sentence by sentence) or scattered matches, not a summary
+            longs = [long_side.sents[s[1 - short_axis]] for s in run]
+            shorts = [short_side.sents[s[short_axis]] for s in run]
+            l_ext = max(x.end for x in longs) - min(x.start for x in longs)
+            short = Span(min(x.start for x in shorts), max(x.end for x in shorts))
+            if (
+                l_ext < p.summary_cover * len(whole)
+                or not p.summary_ratio * len(short) <= len(whole) <= p.summary_max_ratio * len(short)
+                or len(short) < p.min_chars
+                or _concentration(short_side, short, long_side, p.summary_window * len(short)) >= p.summary_local
+                or _whole_cosine(w_short, w_long, min(s[short_axis] for s in run), max(s[short_axis] for s in run)) < p.summary_min_cosine
+            ):
+                continue
+            pa, pb = (whole, short) if short_axis == 1 else (short, whole)
+            out.append((1 - short_axis, Passage(pa, pb, 0.0, "summary")))
+    return out
+
+
+# --------------------------------------------------------------------------- boundaries
+
+
+def _words_in(side: _Side, span: Span) -> range:
+    """Indices of ``side.word_spans`` whose words start inside ``span``."""
+    starts = side.word_starts
+    return range(bisect.bisect_left(starts, span.start), bisect.bisect_left(starts, span.end))
+
+
+def _pairs(side: _Side, idx: range, window: int) -> set:
+    ws = side.word_spans
+    if window < 0:
+        return {ws[k][2] for k in idx}
+    out: set[tuple[str, str]] = set()
+    for k in idx:
+        for m in range(k + 1, min(idx.stop, k + window + 1)):
+            x, y = ws[k][2], ws[m][2]
+            out.add((x, y) if x <= y else (y, x))
+    return out
+
+
+def _anchored(side: _Side, idx: range, other: set[tuple[str, str]], window: int) -> list[int]:
+    """Words of ``idx`` that share an order-free pair of nearby content words with the other side."""
+    ws = side.word_spans
+    if window < 0:
+        return [k for k in idx if ws[k][2] in other]
+    out = []
+    for k in idx:
+        x = ws[k][2]
+        for m in range(max(idx.start, k - window), min(idx.stop, k + window + 1)):
+            if m != k:
+                y = ws[m][2]
+                if ((x, y) if x <= y else (y, x)) in other:
+                    out.append(k)
+                    break
+    return out
+
+
+def _trim_span(side: _Side, span: Span, idx: range, anchored: list[int], min_words: int) -> Span:
+    """Cut ``span`` to its first and last anchored word, keeping whole sentences where only function words are cut.
+
+    An end is only cut when at least ``min_words`` content words lie outside the
+    anchors there: an obfuscated copy also drops a word or two at its edges.
+    """
+    if not anchored:
+        return span
+    ws, ends = side.word_spans, side.word_ends
+    first, last = anchored[0], anchored[-1]
+    if first - idx.start < min_words:
+        first = idx.start
+    if idx.stop - 1 - last < min_words:
+        last = idx.stop - 1
+    start, end = ws[first][1], ends[last]
+    s_first, s_last = side.sents[ws[first][0]], side.sents[ws[last][0]]
+    # content words before the first anchor in its sentence?  If none, keep the sentence start
+    if first == 0 or ws[first - 1][0] != ws[first][0] or ws[first - 1][1] < span.start:
+        start = max(span.start, s_first.start)
+    if last + 1 >= len(ws) or ws[last + 1][0] != ws[last][0] or ws[last + 1][1] >= span.end:
+        end = min(span.end, s_last.end)
+    return Span(max(span.start, start), min(span.end, end))
+
+
+def _refine(A: _Side, B: _Side, sa: Span, sb: Span, window: int, min_words: int) -> tuple[Span, Span]:
+    """Trim both sides of a passage to the words they share (PAN cases start and end mid-sentence)."""
+    for _ in range(2):
+        ia, ib = _words_in(A, sa), _words_in(B, sb)
+        pa, pb = _pairs(A, ia, window), _pairs(B, ib, window)
+        na = _trim_span(A, sa, ia, _anchored(A, ia, pb, window), min_words)
+        nb = _trim_span(B, sb, ib, _anchored(B, ib, pa, window), min_words)
+        if (na, nb) == (sa, sb):
+            break
+        sa, sb = na, nb
+    return sa, sb
+
+
+#: A line that credits or attributes something: "—Name (@handle) date", "Source: X", "Image Credit: X".
+_ATTRIBUTION_LINE = re.compile(
+    r"^\W{0,2}(?:[—–]\s*\w|.*\B@\w|(?:via|courtesy(?:\s+of)?)\s+\w|(?:sources?|credits?|photo\w*|image|picture|getty)\b[^:\n]{0,20}:)",
+    re.IGNORECASE,
+)
+
+
+def _inserted_line(text: str, lo: int, hi: int) -> bool:
+    """True when ``text[lo:hi]`` holds a whole line that credits or attributes (an embedded post's attribution, a credit)."""
+    return any(
+        ln.strip() and not _is_prose(ln) and _ATTRIBUTION_LINE.match(ln.strip())
+        for ln in text[lo:hi].split("\n")[1:-1]
+    )
+
+
+def _join_adjacent(items: list, gap: int, ok) -> list:
+    """Join passages ``(group, span_a, span_b)`` that continue each other on both sides with small gaps.
+
+    Obfuscation can break one reused passage into two groups (a weak sentence
+    pair between them); reporting it twice costs granularity.  Passages split
+    around an inserted non-prose line (``ok`` says no) stay apart.  The relation is
+    symmetric in the two sides, and joined runs are found as connected
+    components, so the result does not depend on the order of the passages.
+    """
+    if gap <= 0 or len(items) < 2:
+        return items
+
+    def follows(x, y) -> bool:
+        (_, xa, xb), (_, ya, yb) = x, y
+        return (
+            xa.start < ya.start and xa.end < ya.end and xb.start < yb.start and xb.end < yb.end
+            and ya.start - xa.end <= gap and yb.start - xb.end <= gap
+        )
+
+    parent = list(range(len(items)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for i, x in enumerate(items):
+        for j, y in enumerate(items):
+            if i != j and follows(x, y) and ok(x, y):
+                parent[root(j)] = root(i)
+    comps: dict[int, list] = {}
+    for k, x in enumerate(items):
+        comps.setdefault(root(k), []).append(x)
+    out = []
+    for comp in comps.values():
+        g = [s for x in comp for s in x[0]]
+        sa = Span(min(x[1].start for x in comp), max(x[1].end for x in comp))
+        sb = Span(min(x[2].start for x in comp), max(x[2].end for x in comp))
+        out.append((g, sa, sb))
+    out.sort(key=lambda x: (x[1].start, x[2].start))
+    return out
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = None) -> list[Passage]:
+    """Find the passages that ``a`` and ``b`` share.
+
+    Returns :class:`Passage` objects sorted by position in ``a``; ``passage.a``
+    indexes ``a`` and ``passage.b`` indexes ``b``.  Unrelated texts give ``[]``.
+    """
+    p = params or DEFAULT_PARAMS
+    A, B = _prepare(a), _prepare(b)
+    if not A.sents or not B.sents:
+        return []
+    wa, wb, ba, bb = _tfidf(A, B)
+    ov = _Overlap.of(wa, wb, ba, bb)
+    seeds = _lexical_seeds(ov, p)
+    if p.merge_window > 1:
+        for k, v in _merged_seeds(ov, wa, wb, ba, bb, p, set(seeds)).items():
+            seeds.setdefault(k, v)
+    for i, j in _ngram_seeds(A, B, p.ngram):
+        if (i, j) not in seeds:  # scored by the sentences' real similarity, so a shared name alone is weak
+            seeds[(i, j)] = float(ov.cos[i, j])
+    if p.use_embeddings:
+        from unspun.embed import get_embedder
+
+        emb = embedder if embedder is not None else get_embedder()
+        seeds = _keep_best(seeds, p.best_ratio)
+        seeds.update(_semantic_seeds(A, B, ov, emb, p, set(seeds)))
+    seeds = _keep_best(seeds, p.best_ratio)
+    if not seeds:
+        return []
+    seed_list = sorted(seeds)
+    groups = _extend(seed_list, wa, wb, p.max_gap, p)
+
+    summaries = _summaries(seed_list, A, B, wa, wb, p) if p.summary_gap > 0 else []
+
+    groups = [_trim_weak_ends(g, seeds, p.trim_ratio) for g in groups]
+    if p.split_inserted:
+        groups = [h for g in groups for h in _split_foreign(g, 1, B, A)]
+        groups = [h for g in groups for h in _split_foreign(g, 0, A, B)]
+
+    frag_cos = {id(g): _fragment_cos(wa, wb, g) for g in groups}
+    groups = _resolve_overlaps(groups, lambda g: frag_cos[id(g)] * math.log1p(len(g)))
+
+    def spans(g: list[tuple[int, int]]) -> tuple[Span, Span]:
+        return (
+            _span_of(A, min(s[0] for s in g), max(s[0] for s in g)),
+            _span_of(B, min(s[1] for s in g), max(s[1] for s in g)),
+        )
+
+    def strong_enough(g: list[tuple[int, int]]) -> bool:
+        sa, sb = spans(g)
+        if min(len(sa), len(sb)) < min(p.min_chars, p.lone_min_chars) or len(g) < p.min_seeds:
+            return False
+        return len(g) > 1 or seeds[g[0]] >= p.single_seed_min
+
+    groups = [g for g in groups if strong_enough(g)]
+    if p.grow_sim > 0 and groups:
+        groups = _grow_ends(groups, ov.cos.toarray(), seeds, p)
+
+    items = []
+    for g in groups:
+        sa, sb = spans(g)
+        if p.refine_window:
+            sa, sb = _refine(A, B, sa, sb, p.refine_window, p.refine_min_words)
+        items.append((g, sa, sb))
+    def joinable(x, y) -> bool:
+        # a credit or attribution line on one side where the other side runs on: inserted there, keep them apart
+        a_gap, b_gap = a[x[1].end : y[1].start], b[x[2].end : y[2].start]
+        if _inserted_line(a, x[1].end, y[1].start) and not any(ch.isalnum() for ch in b_gap):
+            return False
+        if _inserted_line(b, x[2].end, y[2].start) and not any(ch.isalnum() for ch in a_gap):
+            return False
+        return _fragment_cos(wa, wb, x[0] + y[0]) >= p.validate_cosine
+
+    items = _join_adjacent(items, p.join_gap, joinable)
+    passages: list[Passage] = []
+    lone: list[Passage] = []  # short passages, kept only when the texts share nothing longer
+    for g, sa, sb in items:
+        c = _fragment_cos(wa, wb, g)
+        mean_seed = sum(seeds[s] for s in g) / len(g)
+        size, score = min(len(sa), len(sb)), max(c, mean_seed)
+        if size < min(p.min_chars, p.lone_min_chars) or score < p.min_score:
+            continue  # trimmed below the minimum, or too weak a match as a whole
+        if size >= p.min_chars:
+            passages.append(Passage(sa, sb, round(score, 4), _kind(c, mean_seed)))
+        elif score >= p.lone_min_score:
+            lone.append(Passage(sa, sb, round(score, 4), _kind(c, mean_seed)))
+    if not passages and not summaries:
+        passages = lone
+    if summaries:
+        # a whole-text summary replaces the fragments it overlaps on its short side,
+        # unless those fragments are copies (as long on both sides) covering much of it
+        for side, sp in summaries:
+            short = sp.b if side == 0 else sp.a
+            under = [x for x in passages if (x.b if side == 0 else x.a).overlaps(short)]
+            copied = sum(len(x.b if side == 0 else x.a) for x in under if max(len(x.a), len(x.b)) <= p.summary_copy_ratio * min(len(x.a), len(x.b)))
+            if copied >= p.summary_copied * len(short):
+                continue
+            passages = [x for x in passages if x not in under]
+            passages.append(sp)
+    passages.sort(key=lambda x: (x.a.start, x.b.start))
+    return passages
