@@ -23,10 +23,16 @@ FOX = "The quick brown fox jumps over the lazy dog near the river bank. " * 3
 OTHER = "Completely different words about tax policy, budgets and the harvest season in autumn. " * 3
 
 
+def natural_prose() -> str:
+    """About 600 KB of natural English: the PAN 2013 fragments of tests/data/pan13-pieces, then the seed pair."""
+    data = ROOT / "tests" / "data"
+    files = sorted((data / "pan13-pieces").glob("*.txt")) + sorted((data / "seeds").glob("*.txt"))
+    return "\n\n".join(p.read_text(encoding="utf-8") for p in files)
+
+
 def prose(size: int, offset: int = 0) -> str:
-    """``size`` characters of natural English from the example corpus (PAN 2013 fragments and the seed pair)."""
-    text = "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt")))
-    return text[offset : offset + size]
+    """``size`` characters of natural English (:func:`natural_prose`)."""
+    return natural_prose()[offset : offset + size]
 
 
 def local(app) -> TestClient:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,23 +17,16 @@ from hypothesis import strategies as st
 from scipy import sparse
 
 import reference_align
+from servers import natural_prose
 from unspun import overlap
 from unspun.align import _closest_move, align
 from unspun.deadline import TimeBudgetExceeded, time_budget
 from unspun.overlap import MAX_PARTNERS, REPEAT_BAND, AlignWork, band, cap_partners, lookup, row_values
 from unspun.text import sentences
 
-CORPUS = Path(__file__).resolve().parents[1] / "examples" / "corpus"
-
-
-def corpus_text() -> str:
-    """About 600 KB of natural English prose (the example corpus: PAN 2013 fragments and the seed pair)."""
-    return "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt")))
-
-
 @pytest.fixture(scope="module")
 def prose() -> str:
-    return corpus_text()
+    return natural_prose()
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +116,7 @@ def _listing(size: int) -> tuple[str, str]:
 
 
 def _natural(size: int) -> tuple[str, str]:
-    text = corpus_text()
+    text = natural_prose()
     return text[:size], text[size // 3 : size // 3 + size]
 
 
