@@ -79,7 +79,14 @@ def test_lone_short_passage_found_only_when_nothing_longer_is_shared(pools, data
     assert host[p.b.start : p.b.end] == source[p.a.start : p.a.end] == source_sents[i]
     assert align(source, host, params=AlignParams(lone_min_chars=150)) == []  # the rule off: too short
     # a longer reused passage elsewhere in the host: only that one is reported
-    far = [k for k in range(len(source_sents) - 4) if abs(k - i) > 6 and all(len(x) >= 60 for x in source_sents[k : k + 4])]
+    # far enough that the two do not continue each other (passages closer than join_gap on both sides are joined)
+    gap = AlignParams().join_gap
+
+    def apart(k: int) -> bool:
+        lo, hi = (k + 4, i) if k < i else (i + 1, k)
+        return abs(k - i) > 6 and len(" ".join(source_sents[lo:hi])) > gap
+
+    far = [k for k in range(len(source_sents) - 4) if apart(k) and all(len(x) >= 60 for x in source_sents[k : k + 4])]
     if not far:
         return
     k = data.draw(st.sampled_from(far), label="long passage start")
