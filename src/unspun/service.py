@@ -846,25 +846,17 @@ async def _in_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return await run_in_threadpool(fn, *args, **kwargs)
 
 
-_PROGRESS = re.compile(r"(\d+)/(\d+)")
-
-
 def _run_scan(svc: Service, job: ScanJob) -> None:
     from .index import Index
+    from .progress import Progress
     from .report import sort_clusters
 
     with svc.scan_gate:
         job.status = "running"
         try:
-            def progress(message: str) -> None:
-                job.message = message[:500]
-                m = _PROGRESS.search(message)
-                if m:
-                    job.done, job.total = int(m.group(1)), int(m.group(2))
-                else:
-                    n = re.match(r"(\d+) candidate pairs", message)
-                    if n:
-                        job.total = int(n.group(1))
+            def progress(p: Progress) -> None:  # the candidate pairs are counted first, then aligned
+                job.message = str(p)
+                job.done, job.total = (p.done if p.stage == "align" else 0), p.total or 0
 
             with Index(svc.db_path) as index:  # its own connection: requests go on meanwhile
                 clusters = list(index.scan(job.params["min_coverage"], judge=job.params["judge"], progress=progress))

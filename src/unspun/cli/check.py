@@ -14,6 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-k", type=int, default=10, metavar="N", help="at most N matches (default: 10)")
     p.add_argument("--json", action="store_true", help="print a JSON list of Match.to_dict()")
     p.add_argument("--no-judge", action="store_true", help="only align; skip provenance and distortions")
+    p.add_argument("--params", metavar="FILE.json",
+                   help="check parameters as JSON, e.g. {\"candidates\": {\"min_hits\": 2}} (see unspun.params.ScanParams)")
     p.add_argument("--html", metavar="OUT.html", help="write the ranked matches as an HTML page (and its JSON twin)")
     p.set_defaults(func=run)
 
@@ -27,7 +29,12 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"-k must be at least 1, not {args.k}")
     doc = load(args.file)
     with Index(args.db, readonly=True) as index:
-        matches = index.check(doc, k=args.k, judge=not args.no_judge)
+        params = index.params
+        if args.params:
+            from ..params import read_params
+
+            params = read_params(args.params, index.params)
+        matches = index.check(doc, k=args.k, judge=not args.no_judge, params=params)
     if args.html:
         from ..report import write_check_report
 

@@ -98,6 +98,7 @@ def run_pan(args: argparse.Namespace) -> int:
 
 def run_pan_scan(args: argparse.Namespace) -> int:
     from ..evaluation.pan_scan import pan_candidates, pan_scan
+    from ..progress import throttled
 
     root = args.dir or _default_pan()
     if args.links:
@@ -112,7 +113,7 @@ def run_pan_scan(args: argparse.Namespace) -> int:
         if args.sample is not None and args.sample < 1:
             raise ConfigError(f"--sample must be at least 1, not {args.sample}")
         result = pan_scan(
-            root, db=args.db, progress=lambda s: print(s, file=sys.stderr, flush=True),
+            root, db=args.db, progress=throttled(lambda p: print(p, file=sys.stderr, flush=True)),
             workers=args.workers or None, sample=args.sample, seed=args.seed,
         )
     print(result.report())
