@@ -201,7 +201,7 @@ def test_check_bucket_counting_matches_the_stages(tmp_path):
     the same pairs, for any bucket cap, for a query not in the index and for one whose id is stored (it is
     then the query itself), also after a removal (a retired document's rows must not count)."""
     from unspun.fingerprint import fingerprint_batch
-    from unspun.index.check import query_bucket_pairs as index_query_bucket_pairs
+    from unspun.index.check import query_pairs
     from unspun.params import CandidateParams
     from unspun.pipeline.candidates import dedupe_pairs
 
@@ -229,7 +229,7 @@ def test_check_bucket_counting_matches_the_stages(tmp_path):
                                                (1, 3, 0.5, 5000)):
                 want = [p for p in dedupe_pairs(query_bucket_pairs(q.id, groups, cap, kc, min_share=share, min_hits=min_hits,
                                                                    max_read=read), min_hits, 10**9)]
-                got = index_query_bucket_pairs(ix, q.id, np.asarray(rec.keys, dtype=np.int64), CandidateParams(
+                got = query_pairs(ix, q.id, np.asarray(rec.keys, dtype=np.int64), CandidateParams(
                     max_bucket=cap, min_hits=min_hits, star_min_share=share, star_max_read=read))
                 assert got == want, (q.id, cap)
                 if q.id == "query" and cap == 1:  # every bucket is over the cap: star evidence alone finds docs[5]

@@ -39,7 +39,7 @@ def signature_lookup(index: "Index", extra: dict[str, np.ndarray] | None = None,
     return lookup
 
 
-def query_bucket_pairs(index: "Index", query: str, keys: np.ndarray, params: CandidateParams,
+def query_pairs(index: "Index", query: str, keys: np.ndarray, params: CandidateParams,
                        also: Iterable[str] = ()) -> list[Pair]:
     """The pairs of ``query`` (its distinct band ``keys``) with the stored documents sharing at least
     ``min_hits`` of its buckets, those whose star evidence (buckets larger than ``max_bucket``, up to
@@ -105,7 +105,7 @@ def candidates_of(index: "Index", doc: Document, rec: DocRecord, limit: int, loo
             q = np.asarray(index.embedder.encode([doc.text[s:e] for s, e in spans]), dtype=np.float32)
             ann = neighbour_pairs([doc.id] * len(spans), q, [index.vectors], cp.ann_neighbours, cp)
     near = {x for p in ann for x in p[:2]}
-    pairs = query_bucket_pairs(index, doc.id, np.asarray(rec.keys, dtype=np.int64), cp, also=near) + ann
+    pairs = query_pairs(index, doc.id, np.asarray(rec.keys, dtype=np.int64), cp, also=near) + ann
     found = verify_pairs(dedupe_pairs(pairs, cp.min_hits, cp.ann_min_hits), lookup, cp)
     scored = [(b if a == doc.id else a, n + v) for a, b, n, v in found]
     scored = [(i, n) for i, n in scored if i and i != doc.id]

@@ -212,19 +212,18 @@ class Store:
         row = self.db.execute("SELECT docno FROM documents WHERE id = ?", (id,)).fetchone()
         return None if row is None else int(row[0])
 
+    def _rows_in(self, sql: str, values: Iterable[Any]) -> list[tuple]:
+        """The rows of ``sql``, whose one ``IN ({})`` takes ``values``, bound :data:`SQL_VARIABLES` at a time."""
+        rows: list[tuple] = []
+        for chunk in _chunks(sorted(set(values))):
+            rows += self.db.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
+        return rows
+
     def docnos(self, ids: Iterable[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for chunk in _chunks(sorted(set(ids))):
-            q = ",".join("?" * len(chunk))
-            out.update(self.db.execute(f"SELECT id, docno FROM documents WHERE id IN ({q})", chunk).fetchall())
-        return out
+        return dict(self._rows_in("SELECT id, docno FROM documents WHERE id IN ({})", ids))
 
     def ids_of(self, docnos: Iterable[int]) -> dict[int, str]:
-        out: dict[int, str] = {}
-        for chunk in _chunks(sorted(set(docnos))):
-            q = ",".join("?" * len(chunk))
-            out.update(self.db.execute(f"SELECT docno, id FROM documents WHERE docno IN ({q})", chunk).fetchall())
-        return out
+        return dict(self._rows_in("SELECT docno, id FROM documents WHERE docno IN ({})", docnos))
 
     def all_ids(self) -> dict[int, str]:
         """``{docno: id}`` of every document."""
@@ -232,14 +231,8 @@ class Store:
 
     def lookup(self, ids: list[str]) -> dict[str, tuple]:
         """``{id: (docno, content hash, title, url, published, byline, meta JSON)}`` of the stored ``ids``."""
-        out: dict[str, tuple] = {}
-        for chunk in _chunks(ids):
-            q = ",".join("?" * len(chunk))
-            for row in self.db.execute(
-                f"SELECT id, docno, content_hash, title, url, published, byline, meta FROM documents WHERE id IN ({q})", chunk
-            ):
-                out[row[0]] = row[1:]
-        return out
+        sql = "SELECT id, docno, content_hash, title, url, published, byline, meta FROM documents WHERE id IN ({})"
+        return {row[0]: row[1:] for row in self._rows_in(sql, ids)}
 
     def counts(self) -> dict[str, int]:
         """Documents, characters, windows, band rows, vectors and the generation, from one snapshot."""
@@ -267,11 +260,7 @@ class Store:
 
     def key_counts(self, docnos: Iterable[int]) -> dict[int, int]:
         """The number of distinct band keys of each stored document in ``docnos``."""
-        out: dict[int, int] = {}
-        for chunk in _chunks(sorted(set(docnos))):
-            q = ",".join("?" * len(chunk))
-            out.update(self.db.execute(f"SELECT docno, LENGTH(keys) / 8 FROM signatures WHERE docno IN ({q})", chunk).fetchall())
-        return out
+        return dict(self._rows_in("SELECT docno, LENGTH(keys) / 8 FROM signatures WHERE docno IN ({})", docnos))
 
     def key_rows(self, since: int | None = None) -> sqlite3.Cursor:
         """``(docno, keys blob)`` of every document (by docno), or of those written after generation ``since``."""
@@ -299,13 +288,8 @@ class Store:
         ).fetchall()
 
     def vector_owners(self, vecnos: Iterable[int]) -> dict[int, str]:
-        out: dict[int, str] = {}
-        for chunk in _chunks(sorted(set(int(v) for v in vecnos))):
-            q = ",".join("?" * len(chunk))
-            out.update(self.db.execute(
-                f"SELECT v.vecno, d.id FROM vectors v JOIN documents d ON d.docno = v.docno WHERE v.vecno IN ({q})", chunk
-            ).fetchall())
-        return out
+        sql = "SELECT v.vecno, d.id FROM vectors v JOIN documents d ON d.docno = v.docno WHERE v.vecno IN ({})"
+        return dict(self._rows_in(sql, (int(v) for v in vecnos)))
 
     # ------------------------------------------------------------------ writing
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -23,9 +23,6 @@ from .batches import AnnPairs, BandRows, Stats
 from .executors.base import Executor, Ready, resolve_embedder_name
 from .inputs import BATCH_BYTES, BATCH_DOCS, FileRef, document_batches, expand_inputs, file_batches
 from .steps import ann_query, ann_shard, merge_dicts, merge_parts, pick, prepare, stable_part
-
-if TYPE_CHECKING:
-    from ..index import Index
 
 #: Vectors per ANN shard.  Up to this many vectors a scan of files builds one usearch index over all of
 #: them, exactly as the embedded index does; beyond it each shard is searched and the top neighbours are
@@ -112,17 +109,18 @@ class FileSource:
 
 
 class StoredDocs:
-    """An index as the align steps' document store.  In this process it reads through the index's own
-    handle; pickled to a worker process, it opens a read-only handle on the same file there (once per
-    process)."""
+    """An index (an :class:`unspun.Index`) as the align steps' document store.  In this process it reads
+    through the index's own handle; pickled to a worker process, it opens a read-only handle on the same
+    file there, with the index's own class (once per process)."""
 
-    def __init__(self, index: "Index"):
+    def __init__(self, index: Any):
+        self.opener = type(index)
         self.path, self.instance = str(index.path), index.instance
         self.with_vectors = index.embedder is not None
         self._index: Any = index
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"path": self.path, "instance": self.instance, "with_vectors": self.with_vectors}
+        return {"opener": self.opener, "path": self.path, "instance": self.instance, "with_vectors": self.with_vectors}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -130,7 +128,7 @@ class StoredDocs:
 
     def _handle(self) -> Any:
         if self._index is None:
-            self._index = _reader(self.path, self.instance, self.with_vectors)
+            self._index = _reader(self.opener, self.path, self.instance, self.with_vectors)
         return self._index
 
     def document(self, id: str) -> Document | None:
@@ -144,11 +142,10 @@ class StoredDocs:
 
 
 @lru_cache(maxsize=4)
-def _reader(path: str, instance: str, with_vectors: bool) -> Any:
-    """A read-only handle on an index file, opened once per worker process."""
-    from ..index import Index
-
-    return Index(path, readonly=True, embedder="auto" if with_vectors else None)
+def _reader(opener: Any, path: str, instance: str, with_vectors: bool) -> Any:
+    """A read-only handle on an index file, opened once per worker process (``instance`` keys the cache: a
+    new database at the same path is another)."""
+    return opener(path, readonly=True, embedder="auto" if with_vectors else None)
 
 
 class IndexSource:
@@ -157,8 +154,8 @@ class IndexSource:
     buckets over ``max_bucket``, all read in one snapshot.  The candidate steps run in this process (the
     rows are mapped here); the align steps read documents and signatures from the index."""
 
-    def __init__(self, index: "Index"):
-        self.index = index
+    def __init__(self, index: Any):
+        self.index = index  # an unspun.Index
         # what a worker's read-only handle loads (StoredDocs): the default embedder, when there are vectors
         self.embedder_name = resolve_embedder_name("auto") if index.embedder is not None else None
 
