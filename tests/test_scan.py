@@ -347,6 +347,17 @@ def test_index_scan_finds_the_seed_cluster_and_is_built_from_the_stages(tmp_path
         assert [c.to_dict() for c in ix.scan(judge=False, workers=2, progress=seen.append)] == [c.to_dict() for c in clusters]
         assert [p.stage for p in seen[:2]] == ["candidates", "align"] and seen[-1].done == seen[-1].total > 0
         assert len(seen) > 4  # several align steps
+    # the pipeline over the index in three band/pair/document partitions: the same clusters, and the
+    # parameters it ran with recorded beside the part files
+    from unspun.pipeline import scan
+    from unspun.pipeline.executors import LocalExecutor
+    from unspun.pipeline.sources import IndexSource
+
+    with Index(path, readonly=True, embedder=None) as ix, LocalExecutor() as ex:
+        res = scan(IndexSource(ix), ex, judge=False, keep_matches=True, partitions=3, out=str(tmp_path / "out"))
+        assert [c.to_dict() for c in res.clusters] == [c.to_dict() for c in clusters]
+        assert json.loads((tmp_path / "out" / "params.json").read_text()) == ix.params.to_dict() == res.params.to_dict()
+        assert len(res.parts) > 1 and res.documents == len(docs)
     # the CLI's --workers is the same scan
     one = subprocess.run([sys.executable, "-m", "unspun", "scan", "--db", str(path), "--json", "--no-judge", "--quiet"],
                          capture_output=True, text=True)
