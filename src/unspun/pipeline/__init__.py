@@ -23,23 +23,24 @@ from ..params import DEFAULT_PARAMS, ScanParams
 from ..progress import ProgressFn
 from .batches import AlignOptions, Aligned
 from .candidates import Pair, verify_pairs
-from .driver import ALIGN_CHUNK, Driver, ScanResult, Source, write_outputs
+from .driver import Driver, ScanResult, Source, write_outputs
 from .executors.base import Executor
 from .matches import link_clusters
 
-__all__ = ["scan", "aligned", "candidates", "ScanResult", "Driver", "ALIGN_CHUNK"]
+__all__ = ["scan", "aligned", "candidates", "ScanResult", "Driver"]
 
 
 def scan(source: Source, executor: Executor, params: ScanParams = DEFAULT_PARAMS, *, judge: bool = True,
          out: str | None = None, keep_matches: bool = False, progress: ProgressFn | None = None,
-         partitions: int | None = None, align_chunk: int = ALIGN_CHUNK) -> ScanResult:
+         partitions: int | None = None, align_chunk: int | None = None) -> ScanResult:
     """Every copy cluster of ``source`` (largest first), found on ``executor``: candidate pairs, verified,
     aligned and judged (unless ``judge`` is false), linked at ``params.min_coverage``, clustered.
 
     Each cluster's matches come without texts, provenance and distortions unless ``keep_matches``; with
     ``out`` (a directory or an fsspec URL) every linked pair is written in full to
     ``out/pairs/part-NNNNN.jsonl``, the clusters to ``out/clusters.jsonl`` and the parameters to
-    ``out/params.json``."""
+    ``out/params.json``.  ``partitions`` and ``align_chunk`` (pairs per align step) default to the
+    source's choice."""
     options = AlignOptions(judge=judge, out=out, keep_matches=keep_matches)
     driver = Driver(source, executor, params, partitions=partitions, progress=progress, judge=judge)
     matches, paths, verified = [], [], 0
@@ -59,7 +60,7 @@ def scan(source: Source, executor: Executor, params: ScanParams = DEFAULT_PARAMS
 
 
 def aligned(source: Source, executor: Executor, params: ScanParams = DEFAULT_PARAMS, *, options: AlignOptions = AlignOptions(),
-            progress: ProgressFn | None = None, align_chunk: int = ALIGN_CHUNK) -> Iterator[Aligned]:
+            progress: ProgressFn | None = None, align_chunk: int | None = None) -> Iterator[Aligned]:
     """The align steps' results one by one, as they finish (for a caller that keeps more than the
     clusters: the verified pairs with ``options.keep_verified``, every passage)."""
     yield from Driver(source, executor, params, progress=progress, judge=options.judge).aligned(options, align_chunk)

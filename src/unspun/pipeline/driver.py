@@ -30,14 +30,13 @@ from .matches import link_clusters
 from .sources import SourcePlan
 from .steps import align_chunk, all_pairs, band_join, concat_keys, dedupe, group_sizes, group_slice, pick
 
-#: Candidate pairs per align step (fewer when that leaves under four steps per worker process).
-ALIGN_CHUNK = 64
 
 
 class Source(Protocol):
     """A scan's documents (:mod:`.sources`)."""
 
     embedder_name: str | None  # the embedder of its passage vectors (None: none)
+    align_chunk: int  # candidate pairs per align step
 
     def partitions(self, ex: Executor) -> int: ...
 
@@ -84,6 +83,7 @@ class Driver:
         if executor.remote:
             executor.warm(source.embedder_name, judge)
         self.parts = partitions or source.partitions(executor)
+        self.align_chunk = source.align_chunk
         self.plan = source.plan(executor, params, self.parts, progress)
         self.cpu = dict(self.plan.stats.cpu)
         self.wall["prepare"] = time.perf_counter() - t
@@ -120,6 +120,8 @@ class Driver:
         self.oversize = self._step(concat_keys, *[self._step(pick, j, "oversize", name="oversize") for j in self.joins],
                                    name="oversize")  # the keys of every bucket over max_bucket, sorted
         report(self.progress, "candidates", n_pairs, n_pairs)
+        if plan.here:  # the rows and the counted pairs held here are done with (a cluster's stay for recomputation)
+            plan.rows, self.joins = [], []
         self._dedup = dedup
         return dedup
 
@@ -127,12 +129,15 @@ class Driver:
         """Every candidate pair, sorted (before verification)."""
         return all_pairs(*self.ex.gather(self.candidates()))
 
-    def aligned(self, options: AlignOptions, chunk: int = ALIGN_CHUNK) -> Iterator[Aligned]:
-        """Verify and align every candidate pair, a chunk per step; yields each step's result as it finishes."""
+    def aligned(self, options: AlignOptions, chunk: int | None = None) -> Iterator[Aligned]:
+        """Verify and align every candidate pair, at most ``chunk`` pairs per step (default: the source's
+        ``align_chunk``; fewer when that leaves under four steps per worker process); yields each step's
+        result as it finishes."""
         ex, plan = self.ex, self.plan
         dedup = self.candidates()
         t = time.perf_counter()
         total = self.sizes["unverified_pairs"]
+        chunk = chunk or self.align_chunk
         if ex.remote:
             chunk = max(1, min(chunk, -(-total // (4 * ex.workers))))  # at least four steps per worker
         oversize = self.oversize

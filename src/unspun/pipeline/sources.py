@@ -44,7 +44,8 @@ class SourcePlan:
 
 
 class FileSource:
-    """Batches of files (read on the workers) or of documents already in memory.
+    """Batches of files (read on the workers) or of documents already in memory.  An align step carries at
+    most :attr:`align_chunk` pairs (the documents travel with the step's two partitions).
 
     ``embedder``: ``"auto"`` (the default embedder), a registered name, or None (no passage vectors);
     ``fields``: the JSONL text and id fields.  Problems met while listing the inputs are kept and reported
@@ -53,6 +54,7 @@ class FileSource:
     def __init__(self, batches: Sequence[Sequence[Document | FileRef]], *, embedder: str | None = "auto",
                  fields: tuple[str, str] = ("text", "id"), ann_shard_vectors: int = ANN_SHARD_VECTORS,
                  problems: Sequence[tuple[str, str, str]] = (), ignored: dict[str, int] | None = None):
+        self.align_chunk = 64
         self.batches = [list(b) for b in batches]
         self.embedder_name = resolve_embedder_name(embedder)
         self.fields = fields
@@ -156,6 +158,8 @@ class IndexSource:
 
     def __init__(self, index: Any):
         self.index = index  # an unspun.Index
+        # an align step reads its documents and signatures from the index: larger chunks share more reads
+        self.align_chunk = 200
         # what a worker's read-only handle loads (StoredDocs): the default embedder, when there are vectors
         self.embedder_name = resolve_embedder_name("auto") if index.embedder is not None else None
 

@@ -192,7 +192,9 @@ def dedupe(doc_parts: int, params: CandidateParams, key_counts: dict[str, int], 
             codes.append(np.asarray(at)[blk.a] * span + np.asarray(at)[blk.b])
             hits.append(blk.n)
             stars.append(blk.star)
-    if codes:
+    if len(codes) == 1:  # one band partition: its pairs are unique and sorted already
+        uniq, total, star = codes[0], np.asarray(hits[0], dtype=np.int64), np.asarray(stars[0], dtype=np.int64)
+    elif codes:
         uniq, inv = np.unique(np.concatenate(codes), return_inverse=True)
         total = np.bincount(inv, weights=np.concatenate(hits), minlength=len(uniq)).astype(np.int64)
         star = np.bincount(inv, weights=np.concatenate(stars), minlength=len(uniq)).astype(np.int64)
