@@ -312,12 +312,12 @@ class Index:
         """Every candidate pair of the corpus, sorted: the LSH band join (with star evidence) plus ANN
         neighbours, deduplicated and, unless ``verify`` is false, verified on window signatures: the
         candidates stage of :meth:`scan`."""
-        from ..pipeline import candidates
+        from ..pipeline import candidate_pairs
         from ..pipeline.executors import LocalExecutor
         from ..pipeline.sources import IndexSource
 
         with LocalExecutor() as ex:
-            return candidates(IndexSource(self), ex, self._params(params), verify=verify)
+            return candidate_pairs(IndexSource(self), ex, self._params(params), verify=verify)
 
     def scan(self, min_coverage: float | None = None, *, params: ScanParams | None = None, judge: bool = True,
              progress: ProgressFn | None = None, workers: int = 1) -> Iterator[Cluster]:

@@ -17,22 +17,31 @@ from __future__ import annotations
 
 import time
 from functools import lru_cache
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..params import DEFAULT_PARAMS, ScanParams
 from ..progress import ProgressFn
-from .batches import AlignOptions, Aligned
-from .candidates import Pair, verify_pairs
-from .driver import Driver, ScanResult, Source, write_outputs
-from .executors.base import Executor
-from .matches import link_clusters
 
-__all__ = ["scan", "aligned", "candidates", "ScanResult", "Driver"]
+if TYPE_CHECKING:  # the driver and the steps are imported when a scan runs, not with a stage module
+    from .batches import AlignOptions, Aligned
+    from .candidates import Pair
+    from .driver import Driver, ScanResult, Source
+    from .executors.base import Executor
+
+__all__ = ["scan", "aligned", "candidate_pairs", "ScanResult", "Driver"]
 
 
-def scan(source: Source, executor: Executor, params: ScanParams = DEFAULT_PARAMS, *, judge: bool = True,
+def __getattr__(name: str) -> Any:
+    if name in ("Driver", "ScanResult"):
+        from . import driver
+
+        return getattr(driver, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def scan(source: "Source", executor: "Executor", params: ScanParams = DEFAULT_PARAMS, *, judge: bool = True,
          out: str | None = None, keep_matches: bool = False, progress: ProgressFn | None = None,
-         partitions: int | None = None, align_chunk: int | None = None) -> ScanResult:
+         partitions: int | None = None, align_chunk: int | None = None) -> "ScanResult":
     """Every copy cluster of ``source`` (largest first), found on ``executor``: candidate pairs, verified,
     aligned and judged (unless ``judge`` is false), linked at ``params.min_coverage``, clustered.
 
@@ -41,6 +50,10 @@ def scan(source: Source, executor: Executor, params: ScanParams = DEFAULT_PARAMS
     ``out/pairs/part-NNNNN.jsonl``, the clusters to ``out/clusters.jsonl`` and the parameters to
     ``out/params.json``.  ``partitions`` and ``align_chunk`` (pairs per align step) default to the
     source's choice."""
+    from .batches import AlignOptions
+    from .driver import Driver, ScanResult, write_outputs
+    from .matches import link_clusters
+
     options = AlignOptions(judge=judge, out=out, keep_matches=keep_matches)
     driver = Driver(source, executor, params, partitions=partitions, progress=progress, judge=judge)
     matches, paths, verified = [], [], 0
@@ -59,17 +72,26 @@ def scan(source: Source, executor: Executor, params: ScanParams = DEFAULT_PARAMS
                       driver.cpu, driver.sizes, driver.wall, params)
 
 
-def aligned(source: Source, executor: Executor, params: ScanParams = DEFAULT_PARAMS, *, options: AlignOptions = AlignOptions(),
-            progress: ProgressFn | None = None, align_chunk: int | None = None) -> Iterator[Aligned]:
+def aligned(source: "Source", executor: "Executor", params: ScanParams = DEFAULT_PARAMS, *,
+            options: "AlignOptions | None" = None, progress: ProgressFn | None = None,
+            align_chunk: int | None = None) -> "Iterator[Aligned]":
     """The align steps' results one by one, as they finish (for a caller that keeps more than the
     clusters: the verified pairs with ``options.keep_verified``, every passage)."""
+    from .batches import AlignOptions
+    from .driver import Driver
+
+    options = options or AlignOptions()
     yield from Driver(source, executor, params, progress=progress, judge=options.judge).aligned(options, align_chunk)
 
 
-def candidates(source: Source, executor: Executor, params: ScanParams = DEFAULT_PARAMS, *, verify: bool = True) -> list[Pair]:
+def candidate_pairs(source: "Source", executor: "Executor", params: ScanParams = DEFAULT_PARAMS, *,
+               verify: bool = True) -> "list[Pair]":
     """Every candidate pair of ``source``, sorted: the band join (with star evidence) and the ANN
     neighbours, deduplicated and, unless ``verify`` is false, verified on window signatures (in this
     process)."""
+    from .candidates import verify_pairs
+    from .driver import Driver
+
     driver = Driver(source, executor, params, judge=False)
     pairs = driver.pairs()
     if not verify:
