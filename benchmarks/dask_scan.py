@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/dask_scan.py [--n 100000] [--workers 1,2] [--vectors] [--no-judge]
 
 In one run: the embedded path (``Index.add`` + ``Index.scan``), then the Dask scan
-(``unspun.executors.run_scan`` on a LocalCluster of 1, then 2 worker processes of one
+(``unspun.pipeline.scan`` of a ``FileSource`` on a LocalCluster of 1, then 2 worker processes of one
 thread each; cluster start-up is not timed, the workers are warmed with one tiny scan).
 Prints docs/s for each, the 1 → 2 worker scaling ratio, recall of the known copies
 (a copy counts when it is linked to its original), whether the Dask answer is the
@@ -32,9 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synth import make_corpus  # noqa: E402
 
-from unspun.executors import DaskExecutor, document_batches, match_line, run_scan  # noqa: E402
-from unspun.fingerprint import DEFAULT_PARAMS  # noqa: E402
 from unspun.index import Index  # noqa: E402
+from unspun.params import DEFAULT_PARAMS  # noqa: E402
+from unspun.pipeline import scan  # noqa: E402
+from unspun.pipeline.executors import DaskExecutor  # noqa: E402
+from unspun.pipeline.matches import match_line  # noqa: E402
+from unspun.pipeline.sources import FileSource  # noqa: E402
 
 TEXT_DEDUP_DOCS_PER_CORE_S = 42_000_000 / (40 * 60) / 160  # ≈ 109: 42M docs, < 40 min, 160 cores (MinHash dedup only)
 
@@ -123,20 +126,20 @@ def main() -> int:
         print(f"embedded   Index.add + Index.scan: {wall:7.1f} s ({t_add:.1f} s add) {len(docs) / wall:7.1f} docs/s  "
               f"recall {r:.1%} ({found}/{len(copies)}), {sum(len(c.matches) for c in emb_clusters)} linked pairs")
 
-    batches = document_batches(docs, args.batch)
+    source = FileSource.of_documents(docs, batch_docs=args.batch, embedder=embedder)
     ceil = ceiling(docs, copies)
     print(f"machine ceiling now: the same alignment work in 2 processes at once runs {ceil:.2f}x as fast as in 1 "
           f"(the best 1 -> 2 worker scaling this machine allows at this moment)")
     last = None
     for n in [int(x) for x in args.workers.split(",") if x.strip()]:
         with DaskExecutor(workers=n) as ex:
-            run_scan(document_batches(docs[:50], 50), ex, embedder=embedder, judge=judge)  # warm the workers
+            scan(FileSource.of_documents(docs[:50], batch_docs=50, embedder=embedder), ex, judge=judge)  # warm the workers
             import psutil
 
             me = psutil.Process()
             c0 = sum(me.cpu_times()[:2])
             t = time.perf_counter()
-            res = run_scan(batches, ex, embedder=embedder, judge=judge)
+            res = scan(source, ex, judge=judge)
             wall = time.perf_counter() - t
             client_cpu = sum(me.cpu_times()[:2]) - c0
             rss = ex.client.run(_rss)
@@ -149,7 +152,7 @@ def main() -> int:
         )
         stages = ", ".join(f"{k} {v:.0f} s" for k, v in res.wall.items())
         busy = sum(res.cpu.values()) / (wall * n)
-        print(f"dask x{n:<3} run_scan:                {wall:7.1f} s              {len(docs) / wall:7.1f} docs/s  "
+        print(f"dask x{n:<3} pipeline.scan:           {wall:7.1f} s              {len(docs) / wall:7.1f} docs/s  "
               f"recall {r:.1%} ({found}/{len(copies)}), {res.linked_pairs} linked pairs{same}  [{stages}]")
         print(f"           step CPU / (wall x workers) = {busy:.0%} (CPU the workers got); "
               f"client + scheduler process: {client_cpu:.1f} CPU-s ({client_cpu / wall:.0%} of a core); "
@@ -171,12 +174,12 @@ def main() -> int:
                 f"  {1000 * v / max(1, res.candidate_pairs):8.2f} ms/pair" if k == "align" else ""))
         print(f"  {'total':12s} {total:8.1f} s  {1000 * total / nd:8.3f} ms/doc")
         s = res.sizes
-        sig_bytes = s["windows"] * DEFAULT_PARAMS.num_perm * 4
+        sig_bytes = s["windows"] * DEFAULT_PARAMS.fingerprint.num_perm * 4
         row_bytes = 12  # a band row travels as an int64 key + an int32 index into its batch's id list
         vec_bytes = s["vectors"] * s["vector_dim"] * 2
         print("sizes:")
         print(f"  windows/doc {s['windows'] / nd:.1f}; signature bytes/doc {sig_bytes / nd:.0f} "
-              f"({DEFAULT_PARAMS.num_perm} x uint32 per window)")
+              f"({DEFAULT_PARAMS.fingerprint.num_perm} x uint32 per window)")
         print(f"  band rows/doc {s['band_rows'] / nd:.1f}; shuffle of the band join: {s['band_rows']} rows x "
               f"{row_bytes} B (int64 key + int32 doc index) = {s['band_rows'] * row_bytes / 1e6:.1f} MB ({s['band_rows'] * row_bytes / nd:.0f} B/doc)")
         print(f"  vectors/doc {s['vectors'] / nd:.2f} x {s['vector_dim']} float16 = {vec_bytes / nd:.0f} B/doc")
@@ -194,25 +197,27 @@ def main() -> int:
 
 def real_costs(paths: list[str]) -> int:
     """Fingerprint, embed and find candidates (band join + ANN) on real text, without aligning."""
-    from unspun.executors import LocalExecutor, scan_paths
+    from unspun.pipeline import Driver
+    from unspun.pipeline.executors import LocalExecutor
 
     print(f"# .venv/bin/python benchmarks/dask_scan.py --real {' '.join(paths)}")
     print(f"# {platform.node()} ({os.cpu_count()} cores, shared with other jobs), python {platform.python_version()}")
     t = time.perf_counter()
-    res = scan_paths(paths, LocalExecutor(), embedder="auto", align=False)
+    driver = Driver(FileSource.of_paths(paths, embedder="auto"), LocalExecutor(), judge=False)
+    driver.candidates()  # candidate generation only: no alignment
     wall = time.perf_counter() - t
-    nd = res.documents
-    s = res.sizes
+    s, cpu = driver.sizes, driver.cpu
+    nd, n_pairs = s["documents"], s["unverified_pairs"]
     print(f"{nd} documents, {s['chars'] / nd:.0f} chars/doc, candidate generation with vectors in {wall:.1f} s "
           f"({nd / wall:.0f} docs/s, one process)")
-    for k, v in res.cpu.items():
+    for k, v in cpu.items():
         if k != "align":
             print(f"  {k:12s} {v:8.2f} s  {1000 * v / nd:8.3f} ms/doc")
     print(f"  windows/doc {s['windows'] / nd:.1f}, band rows/doc {s['band_rows'] / nd:.1f}, "
           f"vectors/doc {s['vectors'] / nd:.2f} x {s['vector_dim']} float16 = {s['vectors'] * s['vector_dim'] * 2 / nd:.0f} B/doc")
     print(f"  ANN per vector (one usearch shard of {s['vectors']} vectors: build + search of 9 neighbours): "
-          f"{1000 * res.cpu['ann'] / max(1, s['vectors']):.3f} ms")
-    print(f"  candidate pairs: {res.candidate_pairs} = {res.candidate_pairs / nd:.2f}/doc "
+          f"{1000 * cpu['ann'] / max(1, s['vectors']):.3f} ms")
+    print(f"  candidate pairs: {n_pairs} = {n_pairs / nd:.2f}/doc "
           f"(band join {s['band_join_pairs']}, ANN {s['ann_pairs']} before dedupe)")
     return 0
 

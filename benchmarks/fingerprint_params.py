@@ -24,8 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from unspun.errors import UnspunError  # noqa: E402
 from unspun.evaluation.datasets import pan13_dir  # noqa: E402
 from unspun.evaluation.pan_scan import TARGETS, _key, iter_pan_documents, read_pair_lists  # noqa: E402
-from unspun.fingerprint import DEFAULT_PARAMS, FingerprintParams, band_keys, best_window_agreement, fingerprint  # noqa: E402
-from unspun.scan import MAX_BUCKET, MIN_HITS, MIN_WINDOW_SIMILARITY  # noqa: E402
+from unspun.fingerprint import band_keys, best_window_agreement, fingerprint  # noqa: E402
+from unspun.params import DEFAULT_PARAMS as DEFAULTS, FingerprintParams  # noqa: E402
+
+DEFAULT_PARAMS = DEFAULTS.fingerprint
+MAX_BUCKET = DEFAULTS.candidates.max_bucket
+MIN_HITS = DEFAULTS.candidates.min_hits
+MIN_WINDOW_SIMILARITY = DEFAULTS.candidates.min_window_similarity
 
 SETTINGS = [
     FingerprintParams(shingle=3, content_words=False, window=40, step=20, num_perm=32, bands=8),
@@ -118,7 +123,7 @@ def verify(ids, texts, positives, all_listed) -> None:
     for need in range(chosen - 2, chosen + 3):
         kept = {k for k, v in agree.items() if v >= need}
         rec = {c: len(positives[c] & kept) / len(positives[c]) for c in positives}
-        mark = "  <- MIN_WINDOW_SIMILARITY" if need == chosen else ""
+        mark = "  <- min_window_similarity" if need == chosen else ""
         print(f"{f'>= {need}/{p.num_perm}':>24} {rec['02-no-obfuscation']:6.1%} {rec['03-random-obfuscation']:6.1%} "
               f"{rec['04-translation-obfuscation']:6.1%} {rec['05-summary-obfuscation']:6.1%} {len(kept):8d} "
               f"{sum(1 for k in kept if k not in all_listed):8d}{mark}", flush=True)

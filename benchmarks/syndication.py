@@ -1,13 +1,13 @@
-"""A story syndicated to more outlets than ``unspun.scan.MAX_BUCKET``, and a footer shared as widely.
+"""A story syndicated to more outlets than ``max_bucket`` (``unspun.params.CandidateParams``), and a footer shared as widely.
 
 Corpus: 80 copies of the seed story (``tests/data/seeds/000_…``), each with its own header and footer line,
 among 60 other articles (``tests/data/pan13-pieces/pan-0*``).  For the index without passage vectors and with
 them (``auto``), prints the candidate pairs, how many copies the largest cluster holding copies has, how
 many of ``check(seed, k=10)``'s answers are copies, and the seconds taken (candidates + scan without the
 judge; check).  Every band bucket of the story holds more than 50 documents, so the copies are linked only
-by star evidence (``STAR_HUBS``, ``STAR_MIN_SHARE``) or by ANN neighbours.
+by star evidence (``star_hubs``, ``star_min_share``) or by ANN neighbours.
 
-With ``--shares``, also prints what chose ``STAR_MIN_SHARE``: the shared share (shared buckets / the
+With ``--shares``, also prints what chose ``star_min_share``: the shared share (shared buckets / the
 smaller document's distinct band keys) of every star pair (i) in the corpus above, (ii) among 80 unrelated
 articles (``tests/data/pan13-pieces/pan-0*-source``) given one identical 3-sentence footer, and (iii) with
 ``--pan``, in PAN 2013 (src + susp, ~5,000 documents; a minute or two).
@@ -34,10 +34,23 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(ROOT / "src"))  # after PYTHONPATH: another checkout can be measured
 
+sys.path.append(str(ROOT / "tests"))  # the naive reference stages
+
+from reference import band_rows  # noqa: E402
+
 from unspun import Document  # noqa: E402
+from unspun.fingerprint import fingerprint_batch  # noqa: E402
 from unspun.index import Index  # noqa: E402
-from unspun import scan as S  # noqa: E402
-from unspun.scan import MAX_BUCKET, MIN_HITS, band_rows, bucket_pair_counts, fingerprint_batch  # noqa: E402
+from unspun.params import DEFAULT_PARAMS  # noqa: E402
+from unspun.pipeline import Driver  # noqa: E402
+from unspun.pipeline.boilerplate import Boilerplate, held_windows  # noqa: E402
+from unspun.pipeline.candidates import bucket_pair_counts, oversize_of_rows  # noqa: E402
+from unspun.pipeline.executors import LocalExecutor  # noqa: E402
+from unspun.pipeline.matches import align_pairs, link_clusters  # noqa: E402
+from unspun.pipeline.sources import IndexSource  # noqa: E402
+
+CP = DEFAULT_PARAMS.candidates
+MAX_BUCKET, MIN_HITS = CP.max_bucket, CP.min_hits
 
 SEED = ROOT / "tests" / "data" / "seeds" / "000_39c885e149670517.txt"
 CORPUS = ROOT / "tests" / "data" / "pan13-pieces"  # PAN pieces, once part of the example corpus
@@ -101,23 +114,24 @@ def footer_run(footer: str = FOOTER, label: str = "footer") -> str:
             ix.add(docs)
             t = time.perf_counter()
             pairs = ix.candidate_pairs()
-            matches = S.align_pairs(pairs, by_id.get, judge=False)  # no boilerplate rule
-            kept = S.link_clusters(matches)
+            matches = align_pairs(pairs, by_id.get, judge=False)  # no boilerplate rule
+            kept = link_clusters(matches)
             t_kept = time.perf_counter() - t
             t = time.perf_counter()
             dropped = list(ix.scan(judge=False))
             t_dropped = time.perf_counter() - t
-            rule = ""
-            if hasattr(S, "boilerplate_passages"):  # the rule's own cost on the aligned passages
-                bp = S.Boilerplate(ix._candidates(verify=False)[1], ix.signatures)
-                t = time.perf_counter()
-                for m in matches:
-                    bp.drop(m.a, m.b, m.passages)
-                rule = f"; the rule on {len(matches)} aligned pairs: {(time.perf_counter() - t) / max(1, len(matches)) * 1000:.2f} ms each"
+            with LocalExecutor() as ex:  # the rule's own cost on the aligned passages
+                driver = Driver(IndexSource(ix), ex, ix.params)
+                driver.candidates()
+                bp = Boilerplate(ex.result(driver.oversize), ix.signatures)
+            t = time.perf_counter()
+            for m in matches:
+                bp.drop(m.a, m.b, m.passages)
+            rule = f"; the rule on {len(matches)} aligned pairs: {(time.perf_counter() - t) / max(1, len(matches)) * 1000:.2f} ms each"
     n_words = len(footer.split())
     def linked(cs: list) -> str:
         return f"{sum(len(c.matches) for c in cs)} linked pairs, largest cluster {max((len(c.documents) for c in cs), default=0)}"
-    which = "boilerplate dropped" if hasattr(S, "boilerplate_passages") else "this checkout's Index.scan"
+    which = "boilerplate dropped"
     return (f"80 unrelated articles + one {label} ({n_words} words): candidate pairs {len(pairs)}; passages kept: "
             f"{linked(kept)} ({t_kept:.1f} s); {which}: {linked(dropped)} ({t_dropped:.1f} s){rule}")
 
@@ -135,7 +149,7 @@ def star_shares(docs: list[Document]) -> tuple[np.ndarray, int]:
     bucket_pair_counts(keys, owners, MAX_BUCKET, 0)
     t0 = time.perf_counter() - t
     t = time.perf_counter()
-    a, b, n, s = bucket_pair_counts(keys, owners, MAX_BUCKET, S.STAR_HUBS)
+    a, b, n, s = bucket_pair_counts(keys, owners, MAX_BUCKET, CP.star_hubs)
     print(f"  band join (bucket_pair_counts) of {len(records)} documents: {t0:.2f} s without star evidence, "
           f"{time.perf_counter() - t:.2f} s with it; {int(n.sum())} ordinary rows, {int(s.sum())} star rows")
     kc = np.zeros(len(names), dtype=np.int64)
@@ -144,7 +158,7 @@ def star_shares(docs: list[Document]) -> tuple[np.ndarray, int]:
     star = s > 0
     share = (n[star] + s[star]) / np.maximum(1, np.minimum(kc[a[star]], kc[b[star]]))
     share[(n[star] + s[star]) < MIN_HITS] = 0.0  # never admitted: fewer than MIN_HITS shared buckets
-    new = int(((share >= S.STAR_MIN_SHARE) & (n[star] < MIN_HITS)).sum())
+    new = int(((share >= CP.star_min_share) & (n[star] < MIN_HITS)).sum())
     print(f"  admitted star pairs that are not ordinary candidates (< {MIN_HITS} ordinary shared buckets): {new}")
     return share, int(s.sum())
 
@@ -166,8 +180,8 @@ def held_summary(name: str, docs: list[Document]) -> str:
     records = fingerprint_batch(docs)
     rank = {r.id: i for i, r in enumerate(records)}
     rows = band_rows(records)
-    over = S.oversize_of_rows(np.array([k for k, _ in rows], dtype=np.int64), np.array([rank[d] for _, d in rows], dtype=np.int64))
-    held = [int(S.held_windows(r.signatures, over).sum()) for r in records]
+    over = oversize_of_rows(np.array([k for k, _ in rows], dtype=np.int64), np.array([rank[d] for _, d in rows], dtype=np.int64))
+    held = [int(held_windows(r.signatures, over).sum()) for r in records]
     return (f"{name}: {len(records)} documents, {sum(len(r.signatures) for r in records)} windows, oversize keys {len(over)}, "
             f"held windows {sum(held)} in {sum(h > 0 for h in held)} documents ({time.perf_counter() - t:.0f} s)")
 
@@ -199,9 +213,7 @@ def pan_documents() -> list[Document]:
 
 
 def main(argv: list[str]) -> int:
-    # the first lines also run on a commit before star evidence (PYTHONPATH=<that checkout>/src), for a before/after
-    print(f"MAX_BUCKET {MAX_BUCKET}, STAR_HUBS {getattr(S, 'STAR_HUBS', '-')}, "
-          f"STAR_MIN_SHARE {getattr(S, 'STAR_MIN_SHARE', '-')}, MIN_HITS {MIN_HITS}")
+    print(f"max_bucket {MAX_BUCKET}, star_hubs {CP.star_hubs}, star_min_share {CP.star_min_share}, min_hits {MIN_HITS}")
     for emb in (None,) if "--no-auto" in argv else (None, "auto"):
         print(run(emb), flush=True)
     if "--footer" in argv:

@@ -32,8 +32,9 @@ import numpy as np
 import pytest
 
 from unspun.fingerprint import band_keys
-from unspun.index import Index, passages_for_vectors
-from unspun.scan import content_hash
+from unspun.fingerprint import content_hash
+from unspun.index import Index
+from unspun.pipeline.ann import passages_for_vectors
 from unspun.types import Document
 
 BATCH = 250
@@ -101,7 +102,7 @@ def verify(db: Path, docs: list[tuple[str, str]], rng: random.Random) -> int:
         assert q("SELECT COUNT(*) FROM vectors WHERE docno NOT IN (SELECT docno FROM documents)") == 0
         # a sample, row for row: text, band keys recomputed from the signatures, vector spans
         with Index(db, readonly=True) as ix:
-            params = ix.params
+            params = ix.params.fingerprint
         for i in sorted(rng.sample(range(n), min(n, 60))):
             doc_id, text = docs[i]
             docno, stored, h = con.execute("SELECT docno, text, content_hash FROM documents WHERE id = ?", (doc_id,)).fetchone()
@@ -117,7 +118,7 @@ def verify(db: Path, docs: list[tuple[str, str]], rng: random.Random) -> int:
         con.close()
     # the vector cache that check() uses holds exactly the vectors in SQLite (a stale file is never used)
     with Index(db) as ix:
-        ann = ix._ensure_ann()
+        ann = ix.vectors.ensure()
         assert len(ann) == len(vecnos) and set(np.asarray(ann.keys).tolist()) == vecnos
     # closing saved the cache for this generation: the file on disk agrees too
     info = json.loads(Path(f"{db}.usearch.json").read_text())
@@ -277,5 +278,5 @@ def test_vector_cache_never_drifts_from_sqlite(tmp_path, kind):
     with sqlite3.connect(db) as con:
         vecnos = {r[0] for r in con.execute("SELECT vecno FROM vectors")}
     with Index(db, readonly=True) as ix:
-        assert set(np.asarray(ix._ensure_ann().keys).tolist()) == vecnos
+        assert set(np.asarray(ix.vectors.ensure().keys).tolist()) == vecnos
         assert [m.to_dict() for m in ix.check(spun, judge=False)] == want

@@ -15,19 +15,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unspun.executors import (
-    DaskExecutor,
-    LocalExecutor,
-    expand_inputs,
-    match_line,
-    scan_paths,
-    stable_part,
-    step_band_join,
-    step_dedupe,
-)
-from unspun.scan import admit_star_pairs, candidate_pairs, dedupe_pairs, group_rows, star_pairs
 from unspun.index import Index
 from unspun.ingest import iter_documents
+from unspun.params import CandidateParams
+from unspun.pipeline import scan
+from unspun.pipeline.batches import BandRows
+from unspun.pipeline.candidates import dedupe_pairs
+from unspun.pipeline.executors import DaskExecutor, LocalExecutor
+from unspun.pipeline.inputs import expand_inputs
+from unspun.pipeline.matches import match_line
+from unspun.pipeline.sources import FileSource
+from unspun.pipeline.steps import band_join, dedupe, stable_part
+
+from reference import admit_star_pairs, candidate_pairs, group_rows, star_pairs
 
 distributed = pytest.importorskip("distributed")
 
@@ -36,6 +36,12 @@ CORPUS = REPO / "examples" / "corpus"
 PIECES = REPO / "tests" / "data" / "pan13-pieces"  # PAN pieces, once part of the example corpus
 # small batches, so that the corpus (140 kB of files) is split over many prepare / align steps
 BATCH_BYTES = 24 * 1024
+
+
+def scan_paths(paths, executor, *, batch_bytes=32 << 20, ann_shard_vectors=None, **kwargs):
+    """A scan of files on ``executor`` (the source built as ``unspun scan PATH...`` builds it)."""
+    more = {} if ann_shard_vectors is None else {"ann_shard_vectors": ann_shard_vectors}
+    return scan(FileSource.of_paths(paths, batch_bytes=batch_bytes, **more), executor, **kwargs)
 
 
 def _key(clusters):
@@ -114,23 +120,24 @@ def test_numpy_band_join_equals_group_rows(batches, max_bucket, pair_parts, kcs,
         pos = {d: i for i, d in enumerate(ids)}
         keys = np.array([k for k, _d in rows], dtype=np.int64)
         owners = np.array([pos[d] for _k, d in rows], dtype=np.int32)
-        parts.append((ids, (keys, owners)))
+        parts.append(BandRows(ids, keys, owners))
     groups = list(group_rows(sorted(r for rows in batches for r in rows)))
     naive = candidate_pairs(groups, max_bucket)
     star = star_pairs(groups, max_bucket)
-    got = step_band_join(pair_parts, max_bucket, *parts)
-    assert got["n_pairs"] == len(naive) and got["n_star"] == len(star)
+    got = band_join(pair_parts, CandidateParams(max_bucket=max_bucket), *parts)
+    assert got.n_pairs == len(naive) and got.n_star == len(star)
     # each block, unpacked, holds the counted pairs of its partition; dedupe then gives the tuple stages' answer
-    unpacked = sorted((names[x], names[y], c, t) for names, a, b, n, st_ in got["pairs"]
-                      for x, y, c, t in zip(a.tolist(), b.tolist(), n.tolist(), st_.tolist()))
+    unpacked = sorted((blk.names[x], blk.names[y], c, t) for blk in got.blocks
+                      for x, y, c, t in zip(blk.a.tolist(), blk.b.tolist(), blk.n.tolist(), blk.star.tolist()))
     want_n = {p[:2]: p[2] for p in dedupe_pairs(naive, 1, 10**9)}
     want_s = {p[:2]: p[2] for p in dedupe_pairs(star, 1, 10**9)}
     assert unpacked == [(x, y, want_n.get((x, y), 0), want_s.get((x, y), 0)) for x, y in sorted({*want_n, *want_s})]
     kc = dict(zip("abcdefg", kcs))
     for min_hits in (1, 2):
         ann = [("a", "b", 0, 1), ("c", "d", 0, 1), ("c", "d", 0, 1)]
-        merged = [p for q in range(pair_parts) for p in step_dedupe(
-            1, min_hits, 2, kc, got["pairs"][q], [a for a in ann if stable_part(a[0], pair_parts) == q], min_share=share,
+        cp = CandidateParams(max_bucket=max_bucket, min_hits=min_hits, ann_min_hits=2, star_min_share=share)
+        merged = [p for q in range(pair_parts) for p in dedupe(
+            1, cp, kc, got.blocks[q], [a for a in ann if stable_part(a[0], pair_parts) == q],
         ).get((0, 0), [])]
         admitted = admit_star_pairs(naive, star, kc, share, min_hits)
         assert sorted(merged) == dedupe_pairs([*naive, *ann, *admitted], min_hits, 2)
@@ -142,7 +149,7 @@ def test_dask_scan_gives_the_embedded_answer(embedded, client, tmp_path):
     stages = set()
     res = scan_paths(
         [str(CORPUS)], ex, out=str(tmp_path), batch_bytes=BATCH_BYTES, align_chunk=8,
-        progress=lambda stage, done, total: stages.add(stage),
+        progress=lambda p: stages.add(p.stage),
     )
     _check_same(res, embedded, tmp_path)
     assert {"fingerprint", "candidates", "align"} <= stages
@@ -157,9 +164,9 @@ def test_dask_scan_survives_a_killed_worker(embedded, client, tmp_path):
     before = client.run(os.getpid)  # {worker address: pid}
     killed: list[int] = []
 
-    def kill_one(stage, done, total):
+    def kill_one(p):
         # once alignment is under way, SIGKILL the worker process holding part of the results
-        if stage == "align" and done > 0 and not killed:
+        if p.stage == "align" and p.done > 0 and not killed:
             pid = sorted(before.values())[0]
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
@@ -176,7 +183,7 @@ def test_dask_scan_survives_a_killed_worker(embedded, client, tmp_path):
 def test_local_process_pool_gives_the_in_process_answer(tmp_path):
     files = [str(p) for p in sorted(CORPUS.glob("seed-*.txt"))] + [str(p) for p in sorted(PIECES.glob("pan-02-*"))[:8]]
     one = scan_paths(files, LocalExecutor(), judge=False, out=str(tmp_path / "one"), batch_bytes=8000)
-    with LocalExecutor(processes=2) as pool:
+    with LocalExecutor(2) as pool:
         two = scan_paths(files, pool, judge=False, out=str(tmp_path / "two"), batch_bytes=8000)
     assert _key(two.clusters) == _key(one.clusters) and one.linked_pairs >= 1
     assert _part_lines(two) == _part_lines(one)
@@ -252,7 +259,7 @@ def test_cli_scan_bad_arguments_say_why(args, message, tmp_path):
 def test_missing_dask_names_the_extra():
     code = (
         "import sys; sys.modules['distributed'] = None\n"
-        "from unspun.executors import DaskExecutor\n"
+        "from unspun.pipeline.executors import DaskExecutor\n"
         "from unspun.errors import MissingDependency\n"
         "try:\n    DaskExecutor(workers=1)\n"
         "except MissingDependency as e:\n    print(e)\n"

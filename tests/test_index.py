@@ -192,7 +192,7 @@ def test_vector_cache_is_rebuilt_when_stale(tmp_path, embedder):
     cache.write_text(cache.read_text())  # stale generation stays in the file
     with Index(path, embedder=embedder) as ix:
         assert all(m.a.id != "seed0" for m in ix.check(_seed(1), judge=False))
-        ann = ix._ensure_ann()
+        ann = ix.vectors.ensure()
         assert len(ann) == ix.stats()["vectors"]
 
 
@@ -200,7 +200,12 @@ def test_check_bucket_counting_matches_the_stages(tmp_path):
     """check counts the query's shared buckets on document numbers; the stages over the same band rows give
     the same pairs, for any bucket cap, for a query not in the index and for one whose id is stored (it is
     then the query itself), also after a removal (a retired document's rows must not count)."""
-    from unspun.scan import band_rows, dedupe_pairs, fingerprint_batch, group_rows, query_bucket_pairs
+    from unspun.fingerprint import fingerprint_batch
+    from unspun.index.check import query_pairs
+    from unspun.params import CandidateParams
+    from unspun.pipeline.candidates import dedupe_pairs
+
+    from reference import band_rows, group_rows, query_bucket_pairs
 
     files = sorted(CORPUS.glob("pan-0[2345]-*.txt"))[:40] + sorted(CORPUS.glob("pan-01-*.txt"))[:10]
     docs = [Document(p.name, p.read_text(encoding="utf-8")) for p in files] + [_seed(0), _seed(1)]
@@ -208,13 +213,13 @@ def test_check_bucket_counting_matches_the_stages(tmp_path):
         ix.add(docs, batch_size=9)
         ix.remove(docs[3].id)
         live = [d for d in docs if d.id != docs[3].id]
-        records = fingerprint_batch(live, ix.params)
+        records = fingerprint_batch(live, ix.params.fingerprint)
         stored = band_rows(records)
         counts = {r.id: len(r.keys) for r in records}
         queries = [Document("query", docs[5].text[:3000] + " " + docs[40].text[:2000]), Document(docs[7].id, docs[7].text[:2500]),
                    Document("q2", _seed(1).text)]
         for q in queries:
-            rec = fingerprint_batch([q], ix.params)[0]
+            rec = fingerprint_batch([q], ix.params.fingerprint)[0]
             keys = set(rec.keys)
             rows = [(k, i) for k, i in stored if k in keys and i != q.id] + [(k, q.id) for k in rec.keys]
             groups = list(group_rows(sorted(rows)))
@@ -224,8 +229,8 @@ def test_check_bucket_counting_matches_the_stages(tmp_path):
                                                (1, 3, 0.5, 5000)):
                 want = [p for p in dedupe_pairs(query_bucket_pairs(q.id, groups, cap, kc, min_share=share, min_hits=min_hits,
                                                                    max_read=read), min_hits, 10**9)]
-                got = ix._query_bucket_pairs(q.id, np.asarray(rec.keys, dtype=np.int64), cap, min_hits,
-                                             min_share=share, max_read=read)
+                got = query_pairs(ix, q.id, np.asarray(rec.keys, dtype=np.int64), CandidateParams(
+                    max_bucket=cap, min_hits=min_hits, star_min_share=share, star_max_read=read))
                 assert got == want, (q.id, cap)
                 if q.id == "query" and cap == 1:  # every bucket is over the cap: star evidence alone finds docs[5]
                     assert any(docs[5].id in p[:2] and p[2] >= 3 for p in got)

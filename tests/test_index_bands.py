@@ -11,17 +11,10 @@ import pytest
 
 from unspun.errors import StoreError
 from unspun.index import Index
-from unspun.scan import (
-    admit_star_pairs,
-    band_rows,
-    candidate_pairs,
-    dedupe_pairs,
-    fingerprint_batch,
-    group_rows,
-    query_bucket_pairs,
-    star_pairs,
-    verify_pairs,
-)
+from unspun.fingerprint import fingerprint_batch
+from unspun.pipeline.candidates import dedupe_pairs, verify_pairs
+
+from reference import admit_star_pairs, band_rows, candidate_pairs, group_rows, query_bucket_pairs, star_pairs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from synth import make_corpus  # noqa: E402
@@ -145,11 +138,11 @@ def test_an_index_of_the_previous_schema_is_refused_with_its_reason(tmp_path, co
 def test_segments_merge_and_a_damaged_segment_is_rebuilt(tmp_path, corpus, monkeypatch):
     """Small segment and merge sizes: many folds and streaming merges on the way, O(log n) segments, no file
     left behind, and every answer equal to the stages'; a truncated segment is rebuilt from SQLite."""
-    import unspun.bandcache as bandcache
-    import unspun.index as index_module
+    import unspun.index.bands as bands
+    import unspun.index.segments as segments
 
-    monkeypatch.setattr(index_module, "FOLD_ENTRIES", 15_000)
-    monkeypatch.setattr(bandcache, "MERGE_CHUNK", 4_000)
+    monkeypatch.setattr(bands, "FOLD_ENTRIES", 15_000)
+    monkeypatch.setattr(segments, "MERGE_CHUNK", 4_000)
     docs, copies = corpus
     path = tmp_path / "x.unspun"
     live = {}
@@ -161,11 +154,11 @@ def test_segments_merge_and_a_damaged_segment_is_rebuilt(tmp_path, corpus, monke
                 gone = docs[i + 3].id
                 ix.remove(gone)
                 del live[gone]
-        view = ix._bands
+        view = ix.bands.view
         assert 2 <= len(view.segments) <= 8, [len(s) for s in view.segments]
         assert sum(len(s) for s in view.segments) + len(view.delta) >= ix.stats()["band_rows"]
         named = set(view.names)
-        assert {p.name for p in ix._segment_files()} == named
+        assert {p.name for p in ix.bands.segment_files()} == named
         query = next(d for d in docs if d.id == copies[-1][0])
         assert ix.candidates(query, limit=1000) == reference_candidates(live.values(), query)
         assert ix.candidate_pairs() == reference_pairs(list(live.values()))
@@ -173,4 +166,4 @@ def test_segments_merge_and_a_damaged_segment_is_rebuilt(tmp_path, corpus, monke
     seg.write_bytes(seg.read_bytes()[:-4])
     with Index(path, embedder=None) as ix:
         assert ix.candidates(query, limit=1000) == reference_candidates(live.values(), query)
-        assert {p.name for p in ix._segment_files()} == set(ix._bands.names)
+        assert {p.name for p in ix.bands.segment_files()} == set(ix.bands.view.names)

@@ -11,12 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unspun import Document, Match
+from unspun.params import DEFAULT_PARAMS, FingerprintParams
 from unspun.fingerprint import (
-    DEFAULT_PARAMS,
     band_keys,
     best_window_agreement,
     best_window_similarity,
-    FingerprintParams,
     fingerprint,
     norms,
     shingle_hashes,
@@ -25,24 +24,17 @@ from unspun.fingerprint import (
     window_bounds,
     word_hash,
 )
-from unspun.scan import (
-    ANN_MIN_HITS,
-    MIN_HITS,
-    MIN_WINDOW_SIMILARITY,
-    admit_star_pairs,
-    band_rows,
-    bucket_pair_counts,
-    candidate_pairs,
-    dedupe_pairs,
-    fingerprint_batch,
-    group_rows,
-    link_clusters,
-    merge_counts,
-    query_bucket_pairs,
-    star_pairs,
-    verify_pairs,
-)
+from unspun.fingerprint import fingerprint_batch
+from unspun.params import CandidateParams
+from unspun.pipeline.candidates import bucket_pair_counts, dedupe_pairs, merge_counts, verify_pairs
+from unspun.pipeline.matches import link_clusters
 from unspun.text import words
+
+from reference import admit_star_pairs, band_rows, candidate_pairs, group_rows, query_bucket_pairs, star_pairs
+
+MIN_HITS = DEFAULT_PARAMS.candidates.min_hits
+MIN_WINDOW_SIMILARITY = DEFAULT_PARAMS.candidates.min_window_similarity
+ANN_MIN_HITS = DEFAULT_PARAMS.candidates.ann_min_hits
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = sorted((REPO / "tests" / "data" / "seeds").glob("*.txt"))
@@ -78,7 +70,7 @@ def test_signatures_equal_the_plain_pipeline():
 
     texts = [p.read_text(encoding="utf-8") for p in SEEDS] + [p.read_text() for p in sorted(CORPUS.glob("*.txt"))[:20]]
     texts.append("Don't stop: rock'n'roll'' isn't 'dead' -- ''tis A_B 42.")
-    for params in (DEFAULT_PARAMS, FingerprintParams(shingle=2, content_words=False, window=10, step=5)):
+    for params in (DEFAULT_PARAMS.fingerprint, FingerprintParams(shingle=2, content_words=False, window=10, step=5)):
         fp = fingerprint(texts, params)
         for i, text in enumerate(texts):
             sh = shingle_hashes(tokens(text, params), params.shingle)
@@ -121,7 +113,7 @@ def test_copies_share_band_keys_and_unrelated_texts_do_not():
     # two-row bands collide by chance between unrelated texts; no window of them is alike
     assert best_window_similarity(ra.signatures, rb.signatures) >= MIN_WINDOW_SIMILARITY
     assert best_window_similarity(ra.signatures, ro.signatures) < MIN_WINDOW_SIMILARITY
-    assert ra.signatures.shape[1] == DEFAULT_PARAMS.num_perm and ra.signatures.dtype == np.uint32
+    assert ra.signatures.shape[1] == DEFAULT_PARAMS.fingerprint.num_perm and ra.signatures.dtype == np.uint32
 
 
 def test_candidate_pairs_from_grouped_rows():
@@ -189,7 +181,8 @@ def test_star_candidates_from_counted_arrays_match_the_tuple_stages(rows, max_bu
     admitted = admit_star_pairs(ordinary, star_pairs(groups, max_bucket, hubs), kc, share, min_hits)
     want = dedupe_pairs([*ordinary, *ann, *admitted], min_hits, 2)
     a, b, n, s = bucket_pair_counts(np.array([k for k, _ in rows]), np.array([o for _, o in rows]), max_bucket, hubs)
-    got = merge_counts(names, a, b, n, ann, min_hits, 2, star=s, key_counts=np.array(kcs), min_share=share)
+    got = merge_counts(names, a, b, n, ann, CandidateParams(min_hits=min_hits, ann_min_hits=2, star_min_share=share),
+                       star=s, key_counts=np.array(kcs))
     assert got == want
 
 
@@ -320,14 +313,15 @@ def test_min_coverage_drops_weak_links():
 
 
 def test_stages_import_without_sqlite():
-    code = "import sys; sys.modules['sqlite3'] = None; import unspun.scan, unspun.fingerprint; print('ok')"
+    code = ("import sys; sys.modules['sqlite3'] = None; import unspun.fingerprint, unspun.pipeline.candidates, "
+            "unspun.pipeline.ann, unspun.pipeline.boilerplate, unspun.pipeline.matches, unspun.pipeline.steps; print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr
 
 
 def test_index_scan_finds_the_seed_cluster_and_is_built_from_the_stages(tmp_path):
     from unspun.index import Index
-    from unspun.scan import align_pairs
+    from unspun.pipeline.matches import align_pairs
 
     files = [*SEEDS, *sorted(CORPUS.glob("pan-02-*"))[:10], *sorted(CORPUS.glob("pan-01-*"))[:6]]
     docs = [Document(p.name, p.read_text(encoding="utf-8")) for p in files]
@@ -336,7 +330,7 @@ def test_index_scan_finds_the_seed_cluster_and_is_built_from_the_stages(tmp_path
         ix.add(docs, batch_size=7)
         clusters = list(ix.scan(judge=False))
         # the same answer from the stages run by hand over the documents
-        records = fingerprint_batch(docs, ix.params)
+        records = fingerprint_batch(docs, ix.params.fingerprint)
         sigs = {r.id: r.signatures for r in records}
         pairs = verify_pairs(dedupe_pairs(candidate_pairs(group_rows(band_rows(records)))), sigs.get)
         assert pairs == ix.candidate_pairs()
@@ -349,9 +343,21 @@ def test_index_scan_finds_the_seed_cluster_and_is_built_from_the_stages(tmp_path
     with Index(path, embedder=None) as ix:  # reopening gives identical results
         assert [c.to_dict() for c in ix.scan(judge=False)] == [c.to_dict() for c in clusters]
     with Index(path, readonly=True, embedder=None) as ix:  # and so do two processes verifying and aligning
-        lines: list[str] = []
-        assert [c.to_dict() for c in ix.scan(judge=False, workers=2, progress=lines.append)] == [c.to_dict() for c in clusters]
-        assert "on 2 processes" in lines[0] and "with reuse" in lines[-1] and len(lines) > 3  # several chunks
+        seen: list = []
+        assert [c.to_dict() for c in ix.scan(judge=False, workers=2, progress=seen.append)] == [c.to_dict() for c in clusters]
+        assert [p.stage for p in seen[:2]] == ["candidates", "align"] and seen[-1].done == seen[-1].total > 0
+        assert len(seen) > 4  # several align steps
+    # the pipeline over the index in three band/pair/document partitions: the same clusters, and the
+    # parameters it ran with recorded beside the part files
+    from unspun.pipeline import scan
+    from unspun.pipeline.executors import LocalExecutor
+    from unspun.pipeline.sources import IndexSource
+
+    with Index(path, readonly=True, embedder=None) as ix, LocalExecutor() as ex:
+        res = scan(IndexSource(ix), ex, judge=False, keep_matches=True, partitions=3, out=str(tmp_path / "out"))
+        assert [c.to_dict() for c in res.clusters] == [c.to_dict() for c in clusters]
+        assert json.loads((tmp_path / "out" / "params.json").read_text()) == ix.params.to_dict() == res.params.to_dict()
+        assert len(res.parts) > 1 and res.documents == len(docs)
     # the CLI's --workers is the same scan
     one = subprocess.run([sys.executable, "-m", "unspun", "scan", "--db", str(path), "--json", "--no-judge", "--quiet"],
                          capture_output=True, text=True)

@@ -3,6 +3,7 @@ footer shared as widely makes no star candidates.  Real files, the CLI and the p
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import shutil
 import sys
 from pathlib import Path
@@ -12,7 +13,10 @@ import pytest
 from unspun import Document
 from unspun.cli import main
 from unspun.index import Index
-from unspun.scan import MAX_BUCKET, admit_star_pairs, band_rows, candidate_pairs, fingerprint_batch, group_rows, star_pairs
+from unspun.fingerprint import fingerprint_batch
+from unspun.params import DEFAULT_PARAMS
+
+from reference import MAX_BUCKET, admit_star_pairs, band_rows, candidate_pairs, group_rows, star_pairs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from syndication import CORPUS, COPIES, FOOTER, SEED  # noqa: E402  (the benchmark's corpus, shared)
@@ -103,7 +107,8 @@ def test_a_footer_held_by_more_than_max_bucket_articles_admits_no_star_pair(tmp_
     with Index(tmp_path / "f.unspun", embedder=None) as ix:
         ix.add(docs)
         with_star = ix.candidate_pairs(verify=False)
-        assert with_star == ix.candidate_pairs(verify=False, min_share=2.0)  # 2.0: no star pair admitted
+        never = replace(ix.params, candidates=replace(ix.params.candidates, star_min_share=2.0))
+        assert with_star == ix.candidate_pairs(verify=False, params=never)  # 2.0: no star pair admitted
 
 
 # --------------------------------------------------------------------------- boilerplate (a footer shared by many)
@@ -198,8 +203,14 @@ def test_check_ignores_a_shared_footer(footer_dir, footer_db):
 def test_oversize_keys_agree_with_the_reference(footer_dir, footer_db):
     """The oversize bucket keys of the index's band join and of the executor's band partitions are those of
     :func:`unspun.scan.oversize_keys` over the stage tuples."""
-    from unspun.executors import step_band_join, step_concat_keys
-    from unspun.scan import oversize_keys, oversize_of_rows
+    from unspun.pipeline import Driver
+    from unspun.pipeline.batches import BandRows
+    from unspun.pipeline.candidates import oversize_of_rows
+    from unspun.pipeline.executors import LocalExecutor
+    from unspun.pipeline.sources import IndexSource
+    from unspun.pipeline.steps import band_join, concat_keys
+
+    from reference import oversize_keys
 
     import numpy as np
 
@@ -213,11 +224,14 @@ def test_oversize_keys_agree_with_the_reference(footer_dir, footer_db):
     keys = np.array([k for k, _ in rows], dtype=np.int64)
     owners = np.array([pos[x] for _, x in rows], dtype=np.int64)
     assert oversize_of_rows(keys, owners).tolist() == ref.tolist()
-    parts = [(ids, (keys[keys % 3 == p], owners[keys % 3 == p])) for p in range(3)]
-    joined = step_concat_keys(*[step_band_join(2, MAX_BUCKET, part)["oversize"] for part in parts])
+    parts = [BandRows(ids, keys[keys % 3 == p], owners[keys % 3 == p]) for p in range(3)]
+    joined = concat_keys(*[band_join(2, DEFAULT_PARAMS.candidates, part).oversize for part in parts])
     assert joined.tolist() == ref.tolist()
     with Index(footer_db, readonly=True) as ix:
-        assert ix._candidates(verify=False)[1].tolist() == ref.tolist()
+        with LocalExecutor() as ex:
+            driver = Driver(IndexSource(ix), ex, ix.params)
+            driver.candidates()
+            assert ex.result(driver.oversize).tolist() == ref.tolist()
 
 
 def test_executor_scan_does_not_link_articles_through_a_shared_footer(footer_dir, tmp_path, capsys):
@@ -239,7 +253,9 @@ def test_boilerplate_filter_agrees_with_the_reference_rule(footer_dir):
     :func:`unspun.scan.boilerplate_passages` flags: the footer between two articles, and nothing of a pair
     whose held passages are most of the text (a syndicated copy)."""
     from unspun.align import align
-    from unspun.scan import Boilerplate, boilerplate_passages, oversize_keys
+    from unspun.pipeline.boilerplate import Boilerplate
+
+    from reference import boilerplate_passages, oversize_keys
 
     texts = _texts(footer_dir[0])
     docs = {n: Document(n, t) for n, t in texts.items()}

@@ -5,10 +5,17 @@ __version__ = "0.1.0"
 
 from .api import compare
 from .errors import ConfigError, InputError, MissingDependency, StoreError, UnspunError
+from .params import DEFAULT_PARAMS, CandidateParams, FingerprintParams, ScanParams
+from .progress import Progress
 from .types import Cluster, Distortion, Document, Evidence, Match, Passage, SentenceLink, SentenceMap, Span
 
 __all__ = [
     "compare",
+    "ScanParams",
+    "FingerprintParams",
+    "CandidateParams",
+    "DEFAULT_PARAMS",
+    "Progress",
     "Cluster",
     "Distortion",
     "Document",

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
 from .types import Document, Match, Passage, Span
+
+if TYPE_CHECKING:
+    from .params import ScanParams
 
 
 def as_document(x: "str | Document", default_id: str) -> Document:
@@ -42,18 +45,21 @@ def build_match(a: Document, b: Document, passages: list[Passage]) -> Match:
     )
 
 
-def compare(a: "str | Document", b: "str | Document", *, judge: bool = True, embedder: Any = None) -> Match:
+def compare(a: "str | Document", b: "str | Document", *, judge: bool = True, embedder: Any = None,
+            params: "ScanParams | None" = None) -> Match:
     """Find every passage of ``b`` reused from ``a`` (or the other way round).
 
     Returns a :class:`Match` with the aligned passages (character offsets into
     each text), the coverage of each side and, when ``judge`` is true, which
-    text is the original and the list of distortions.
+    text is the original and the list of distortions.  ``params`` (a
+    :class:`~unspun.params.ScanParams`; its ``align`` part is the one used here)
+    are those a scan or ``check`` takes.
     """
     from .align import align
 
     da = as_document(a, "a")
     db = as_document(b, "b")
-    match = build_match(da, db, align(da.text, db.text, embedder=embedder))
+    match = build_match(da, db, align(da.text, db.text, embedder=embedder, params=params.align if params else None))
     if judge:
         match = judge_match(match)
     return match

@@ -22,11 +22,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
+from .params import DEFAULT_PARAMS, FingerprintParams
 from .text import STOPWORDS, norm_word
+from .types import Document
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")  # the same token pattern as unspun.text.words
 # ASCII characters that can be part of a token (\w and the apostrophe); every other one separates tokens
@@ -38,36 +40,6 @@ _C2 = np.uint64(0x94D049BB133111EB)
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
 
 
-@dataclass(frozen=True)
-class FingerprintParams:
-    """How documents are fingerprinted.  Changing any field changes every key: an index stores the
-    parameters it was built with and refuses to mix them."""
-
-    shingle: int = 1  # words per shingle
-    content_words: bool = True  # drop function words (STOPWORDS) before shingling
-    window: int = 24  # shingles per window
-    step: int = 12  # shingles between window starts
-    num_perm: int = 36  # MinHash permutations per window
-    bands: int = 18  # LSH bands (num_perm // bands rows each)
-    seed: int = 20130  # MinHash seed (fixed: signatures must agree across runs)
-
-    @property
-    def rows(self) -> int:
-        return self.num_perm // self.bands
-
-    def __post_init__(self) -> None:
-        if self.shingle < 1 or self.window < 1 or self.step < 1 or self.num_perm < 1 or self.bands < 1:
-            raise ValueError(f"fingerprint parameters must be positive: {self}")
-        if self.step > self.window:
-            raise ValueError(f"step ({self.step}) must not exceed window ({self.window})")
-        if self.num_perm % self.bands:
-            raise ValueError(f"num_perm ({self.num_perm}) must be a multiple of bands ({self.bands})")
-
-    def to_dict(self) -> dict[str, int | bool]:
-        return {k: getattr(self, k) for k in ("shingle", "content_words", "window", "step", "num_perm", "bands", "seed")}
-
-
-DEFAULT_PARAMS = FingerprintParams()
 
 
 # --------------------------------------------------------------------------- tokens and shingles
@@ -92,7 +64,7 @@ def norms(text: str) -> list[str]:
     return [norm_word(w) for w in _WORD.findall(text)]
 
 
-def tokens(text: str, params: FingerprintParams = DEFAULT_PARAMS) -> list[str]:
+def tokens(text: str, params: FingerprintParams = DEFAULT_PARAMS.fingerprint) -> list[str]:
     """The words that are shingled: normalised forms, without function words when configured."""
     ws = norms(text)
     if params.content_words:
@@ -121,7 +93,7 @@ def _hash_table(content_words: bool) -> dict[str, int]:
     return {w: _DROP for w in STOPWORDS} if content_words else {}
 
 
-def token_hashes(text: str, params: FingerprintParams = DEFAULT_PARAMS) -> np.ndarray:
+def token_hashes(text: str, params: FingerprintParams = DEFAULT_PARAMS.fingerprint) -> np.ndarray:
     """``[word_hash(w) for w in tokens(text, params)]`` as uint64, computed through a word table (one dict
     lookup per word, in C) instead of a Python call per word."""
     ws = norms(text)
@@ -212,7 +184,7 @@ class Fingerprints:
         return self.signatures[self.owner == i]
 
 
-def fingerprint(texts: Sequence[str], params: FingerprintParams = DEFAULT_PARAMS) -> Fingerprints:
+def fingerprint(texts: Sequence[str], params: FingerprintParams = DEFAULT_PARAMS.fingerprint) -> Fingerprints:
     """MinHash signatures (rensa, fixed seed) of every window of every text; a text without a single
     word has no window."""
     from rensa import RMinHash
@@ -235,7 +207,7 @@ def fingerprint(texts: Sequence[str], params: FingerprintParams = DEFAULT_PARAMS
     return Fingerprints(sig, np.asarray(owner, dtype=np.int64))
 
 
-def band_keys(signatures: np.ndarray, params: FingerprintParams = DEFAULT_PARAMS) -> np.ndarray:
+def band_keys(signatures: np.ndarray, params: FingerprintParams = DEFAULT_PARAMS.fingerprint) -> np.ndarray:
     """LSH band keys, int64 (n_windows, bands): a stable hash of the band number and its rows' values.
     Two windows share a key in some band when their signatures agree on all of that band's rows."""
     sig = np.asarray(signatures, dtype=np.uint32)
@@ -248,6 +220,53 @@ def band_keys(signatures: np.ndarray, params: FingerprintParams = DEFAULT_PARAMS
         for r in range(params.rows):
             h = _mix(h * _GOLD ^ rows[:, :, r])
     return h.view(np.int64)
+
+
+def content_hash(text: str) -> str:
+    """The identity of a text (SHA-256 of its UTF-8 bytes, hex): re-adding an unchanged text is a no-op."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """A fingerprinted document: its window signatures and the distinct LSH band keys of its windows."""
+
+    id: str
+    content_hash: str
+    signatures: np.ndarray  # uint32 (windows, num_perm)
+    keys: np.ndarray  # int64, sorted distinct band keys
+
+
+def usable_documents(docs: Iterable[Document]) -> tuple[list[Document], list[tuple[str, str]]]:
+    """The documents that can be fingerprinted, and ``(id, reason)`` for each one skipped: an empty id or a
+    text without a character other than space is skipped; of several versions of an id the last wins (in
+    the place of the first).  The one rule for ``Index.add`` and a scan of files."""
+    latest: dict[str, Document] = {}
+    skipped: list[tuple[str, str]] = []
+    for d in docs:
+        if not d.id:
+            skipped.append((d.id, "empty id"))
+        elif not d.text or d.text.isspace():
+            skipped.append((d.id, "empty text"))
+        else:
+            latest[d.id] = d
+    return list(latest.values()), skipped
+
+
+def fingerprint_batch(docs: Sequence[Document], params: FingerprintParams = DEFAULT_PARAMS.fingerprint) -> list[DocRecord]:
+    """Fingerprint a batch of documents (one rensa call for the whole batch): what the index stores and
+    what a scan of files computes."""
+    fp = fingerprint([d.text for d in docs], params)
+    keys = band_keys(fp.signatures, params)
+    bounds = np.searchsorted(fp.owner, np.arange(len(docs) + 1)).tolist()  # windows of a document are contiguous
+    out: list[DocRecord] = []
+    for i, d in enumerate(docs):
+        s, e = bounds[i], bounds[i + 1]
+        k = np.sort(keys[s:e], axis=None)
+        if len(k) > 1:
+            k = k[np.concatenate(([True], k[1:] != k[:-1]))]
+        out.append(DocRecord(d.id, content_hash(d.text), fp.signatures[s:e], k))
+    return out
 
 
 #: How many window pairs each way of counting is used up to: every window with every window in one

@@ -81,7 +81,7 @@ import stat
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from .errors import ConfigError, InputError
 from .textio import (
@@ -99,9 +99,14 @@ from .types import Document
 __all__ = [
     "IngestLimits",
     "IngestReport",
+    "InputFile",
     "MAX_ID_CHARS",
+    "file_format",
+    "ignored_kind",
     "iter_documents",
+    "list_inputs",
     "load_document",
+    "read_file",
     "sanitize_id",
 ]
 
@@ -891,24 +896,82 @@ def _walk(root: str, opt: _Options) -> Iterator[tuple[str, str, str | None]]:
             if sub is not None:
                 stack.append((iter(sub), rel + "/", ancestors | {key}))
             continue
-        fmt = _format_of(name)
-        if fmt is None and "." in name.strip("."):
-            opt.ignore("unsupported file type")
+        why = ignored_kind(name)
+        if why:
+            opt.ignore(why)
             continue
-        yield entry.path, rel, fmt
+        yield entry.path, rel, _format_of(name)
 
 
-def _path_documents(path: str, opt: _Options) -> Iterator[Document]:
-    try:
-        st = os.stat(path)
-    except OSError as err:
-        _report_os_error(path, err, opt)
-        return
-    if stat.S_ISDIR(st.st_mode):
-        for file_path, rel, fmt in _walk(path, opt):
-            yield from _file_documents(file_path, rel, fmt, opt)
-    else:
-        yield from _file_documents(path, path, _format_of(os.path.basename(path)), opt)
+@dataclass(frozen=True)
+class InputFile:
+    """One input file: its path, the id of the document(s) it gives, its format (None: sniffed when read)."""
+
+    path: str
+    doc_id: str
+    fmt: str | None
+
+
+class _Sink(Protocol):
+    """Where problems and ignored inputs go (an :class:`IngestReport`, or a scan's own record)."""
+
+    def add_problem(self, source: str, kind: str, reason: str) -> None: ...
+
+    def add_ignored(self, kind: str) -> None: ...
+
+
+def file_format(name: str) -> str | None:
+    """The format a file name says (``text``, ``markdown``, ``html``, ``jsonl``, ``warc``), None when it
+    says none (the file is then sniffed when read, if it is read at all: see :func:`ignored_kind`)."""
+    return _format_of(name)
+
+
+def ignored_kind(name: str) -> str | None:
+    """Why a directory walk passes over a file called ``name`` without reading it (``"hidden file"``,
+    ``"unsupported file type"``), or None when it is read."""
+    if name.startswith("."):
+        return "hidden file"
+    if _format_of(name) is None and "." in name.strip("."):
+        return "unsupported file type"
+    return None
+
+
+def list_inputs(
+    paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+    *,
+    report: _Sink | None = None,
+    follow_symlinks: bool = False,
+) -> Iterator[InputFile]:
+    """The files behind ``paths`` (files and directory trees, walked in sorted order), with the ids their
+    documents get; what cannot be listed is recorded in ``report``.  See the module documentation."""
+    rep = report if report is not None else IngestReport()
+    opt = _Options("text", "id", IngestLimits(), follow_symlinks, rep.add_problem, rep.add_ignored)
+    for path in _as_paths(paths):
+        try:
+            st = os.stat(path)
+        except OSError as err:
+            _report_os_error(path, err, opt)
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            for file_path, rel, fmt in _walk(path, opt):
+                yield InputFile(file_path, rel, fmt)
+        else:
+            yield InputFile(path, path, _format_of(os.path.basename(path)))
+
+
+def read_file(
+    file: InputFile,
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    report: _Sink | None = None,
+    limits: IngestLimits | None = None,
+) -> Iterator[Document]:
+    """The documents of one input file (several for JSONL and WARC), skipping what cannot be read; each
+    skip is recorded in ``report``."""
+    rep = report if report is not None else IngestReport()
+    opt = _Options(text_field, id_field, limits or IngestLimits.from_env(), False, rep.add_problem, rep.add_ignored)
+    yield from _file_documents(file.path, file.doc_id, file.fmt, opt)
 
 
 def _as_paths(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> list[str]:
@@ -941,15 +1004,20 @@ def iter_documents(
     lim = limits or IngestLimits.from_env()
     if max_doc_bytes is not None:
         lim = IngestLimits(**{**lim.__dict__, "doc_bytes": max_doc_bytes})
-    opt = _Options(text_field, id_field, lim, follow_symlinks, rep.add_problem, rep.add_ignored)
-    for path in _as_paths(paths):
-        for doc in _path_documents(path, opt):
+    for file in list_inputs(paths, report=rep, follow_symlinks=follow_symlinks):
+        for doc in read_file(file, text_field=text_field, id_field=id_field, report=rep, limits=lim):
             rep.documents += 1
             yield doc
 
 
-def _raise(source: str, kind: str, reason: str) -> None:
-    raise input_error(source, kind, reason)
+class _Raise:
+    """A sink that raises the first problem (and ignores what is not a document)."""
+
+    def add_problem(self, source: str, kind: str, reason: str) -> None:
+        raise input_error(source, kind, reason)
+
+    def add_ignored(self, kind: str) -> None:
+        pass
 
 
 def load_document(
@@ -971,8 +1039,9 @@ def load_document(
         lim = IngestLimits(**{**lim.__dict__, "doc_bytes": max_doc_bytes})
     if os.path.isdir(name):
         raise input_error(name, "not a file", "is a directory; give one file")
-    opt = _Options(text_field, id_field, lim, False, _raise, lambda kind: None)
-    docs = _path_documents(name, opt)
+    sink = _Raise()
+    docs = (doc for file in list_inputs([name], report=sink)
+            for doc in read_file(file, text_field=text_field, id_field=id_field, report=sink, limits=lim))
     try:
         first = next(docs, None)
         if first is None:

@@ -15,6 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true",
                    help="print {\"query\": the document checked, \"matches\": [Match.to_dict() ...]} (the JSON of POST /check)")
     p.add_argument("--no-judge", action="store_true", help="only align; skip provenance and distortions")
+    p.add_argument("--params", metavar="FILE.json",
+                   help="check parameters as JSON, e.g. {\"candidates\": {\"min_hits\": 2}} (see unspun.params.ScanParams)")
     p.add_argument("--html", metavar="OUT.html", help="write the ranked matches as an HTML page (and its JSON twin)")
     add_distortion_flag(p)
     p.set_defaults(func=run)
@@ -29,7 +31,12 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"-k must be at least 1, not {args.k}")
     doc = load(args.file)
     with Index(args.db, readonly=True) as index:
-        matches = index.check(doc, k=args.k, judge=not args.no_judge)
+        params = index.params
+        if args.params:
+            from ..params import read_params
+
+            params = read_params(args.params, index.params)
+        matches = index.check(doc, k=args.k, judge=not args.no_judge, params=params)
     if args.html:
         from ..report import write_check_report
 

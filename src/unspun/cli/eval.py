@@ -119,6 +119,7 @@ def run_pan(args: argparse.Namespace) -> int:
 
 def run_pan_scan(args: argparse.Namespace) -> int:
     from ..evaluation.pan_scan import pan_candidates, pan_scan
+    from ..progress import throttled
 
     if args.sample is not None and args.sample < 1:
         raise ConfigError(f"--sample must be at least 1, not {args.sample}")
@@ -133,7 +134,7 @@ def run_pan_scan(args: argparse.Namespace) -> int:
         print("candidate pairs (before alignment):")
     else:
         result = pan_scan(
-            root, db=args.db, progress=lambda s: print(s, file=sys.stderr, flush=True),
+            root, db=args.db, progress=throttled(lambda p: print(p, file=sys.stderr, flush=True)),
             workers=args.workers or None, sample=args.sample, seed=args.seed,
         )
     print(result.report())

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="processes that fingerprint and embed ahead of the writer (default: UNSPUN_WORKERS, else every core)",
+        help="worker processes that do the work (1: this process alone): here they fingerprint and embed ahead of "
+             "the writer (default: UNSPUN_WORKERS, else every core)",
     )
     add.add_argument("--no-vectors", action="store_true", help="create the index without passage embeddings (faster; "
                      "paraphrases that share few words are then missed)")
@@ -57,8 +58,8 @@ class _Progress:
             self.bar = tqdm(unit=" docs", file=self.stream, dynamic_ncols=True)
         self.done = 0
 
-    def __call__(self, total) -> None:
-        n = total.added + total.updated + total.unchanged + len(total.skipped)
+    def __call__(self, p) -> None:
+        n = p.done
         if self.bar is not None:
             self.bar.update(n - self.done)
         else:

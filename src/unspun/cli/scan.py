@@ -22,21 +22,43 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--executor", choices=("local", "dask"), help="where to run a scan of PATHs (default: local)")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="address of a running Dask scheduler")
     p.add_argument("--workers", type=int, metavar="N",
-                   help="--db: verify and align in N processes; dask: start a LocalCluster of N worker processes"
-                        " for the run; local: N processes")
+                   help="worker processes that do the work (1: this process alone). --db and --executor local: "
+                        "default 1; --executor dask: a LocalCluster of N processes started for the run (default: "
+                        "every core)")
     p.add_argument("--out", metavar="DIR", help="output directory (or fsspec URL) for pairs/part-*.jsonl and clusters.jsonl")
     p.add_argument("--text-field", default="text", metavar="F", help="JSONL field holding the text (default: text)")
     p.add_argument("--id-field", default="id", metavar="F", help="JSONL field holding the id (default: id)")
     p.add_argument("--no-vectors", action="store_true", help="no passage embeddings (no ANN candidates for paraphrases)")
     p.add_argument("--batch-mb", type=float, default=32.0, metavar="MB", help="input megabytes per batch (default: 32)")
-    p.add_argument("--min-coverage", type=float, default=0.0, metavar="X",
+    p.add_argument("--min-coverage", type=float, default=None, metavar="X",
                    help="link two documents only when the reuse covers at least X (0-1) of one of them (default: 0)")
+    p.add_argument("--params", metavar="FILE.json",
+                   help="scan parameters as JSON, e.g. {\"candidates\": {\"min_hits\": 2}} (see unspun.params.ScanParams;"
+                        " the fingerprint part must be the index's); written to DIR/params.json with --out")
     p.add_argument("--json", action="store_true", help="one JSON object per cluster per line")
     p.add_argument("--no-judge", action="store_true", help="only align; skip provenance and distortions")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.add_argument("--html", metavar="DIR", help="write an HTML report into DIR: index.html (paginated), one page per pair, JSON twins")
     add_distortion_flag(p)
     p.set_defaults(func=run)
+
+
+def _params(args: argparse.Namespace, base=None):
+    """The scan parameters of the command line: --params over ``base`` (default: the defaults), then
+    --min-coverage; every value is checked once, by ScanParams."""
+    from dataclasses import replace
+
+    from ..params import DEFAULT_PARAMS, read_params
+
+    params = read_params(args.params, base) if args.params else (base or DEFAULT_PARAMS)
+    return replace(params, min_coverage=args.min_coverage) if args.min_coverage is not None else params
+
+
+def _check_workers(workers: int | None) -> None:
+    from ..errors import ConfigError
+
+    if workers is not None and workers < 1:
+        raise ConfigError(f"--workers must be at least 1, not {workers}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,30 +72,35 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--scheduler goes with --executor dask and PATHs to scan")
     if not args.db:
         raise ConfigError("nothing to scan: give --db INDEX, or PATHs with --out DIR")
-    if args.workers is not None and args.workers < 1:
-        raise ConfigError(f"--workers must be at least 1, not {args.workers}")
+    _check_workers(args.workers)
     from ..index import Index
 
-    progress = None if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
+    bars = _Bars(args.quiet)
     n = 0
     clusters = []
-    with Index(args.db, readonly=True) as index:
-        clusters_found = index.scan(args.min_coverage, judge=not args.no_judge, progress=progress, workers=args.workers or 1)
-        for n, cluster in enumerate(clusters_found, 1):
-            if args.html:
-                clusters.append(cluster)
-                if not args.json:
+    try:
+        with Index(args.db, readonly=True) as index:
+            found = index.scan(params=_params(args, index.params), judge=not args.no_judge, progress=bars,
+                               workers=args.workers or 1)
+            for n, cluster in enumerate(found, 1):
+                if n == 1:
+                    bars.close()
+                if args.html:
+                    clusters.append(cluster)
+                    if not args.json:
+                        continue
+                if args.json:
+                    write_json(cluster.to_dict(), lines=True)
                     continue
-            if args.json:
-                write_json(cluster.to_dict(), lines=True)
-                continue
-            print(f"=== cluster {n}: {len(cluster.documents)} documents, {len(cluster.matches)} linked pairs")
-            for d in cluster.documents:
-                print(f"  {d}")
-            for m in cluster.matches:
+                print(f"=== cluster {n}: {len(cluster.documents)} documents, {len(cluster.matches)} linked pairs")
+                for d in cluster.documents:
+                    print(f"  {d}")
+                for m in cluster.matches:
+                    print()
+                    print(format_match(m, show_low=args.all_distortions))
                 print()
-                print(format_match(m, show_low=args.all_distortions))
-            print()
+    finally:
+        bars.close()
     if args.html:
         from ..report import write_scan_report
 
@@ -87,57 +114,61 @@ def run(args: argparse.Namespace) -> int:
 
 
 class _Bars:
-    """Progress on the client: a tqdm bar per stage on a terminal, a line per stage otherwise."""
+    """Progress on stderr: a tqdm bar per stage on a terminal; otherwise a line per stage at its start, at
+    every twentieth of it and at its end."""
 
     def __init__(self, quiet: bool):
+        from ..progress import throttled
+
         self.quiet = quiet
-        self.tty = sys.stderr.isatty()
+        self.lines = None if sys.stderr.isatty() else throttled(lambda p: print(p, file=sys.stderr, flush=True))
         self.bar = None
         self.stage = None
 
-    def __call__(self, stage: str, done: int, total: int) -> None:
+    def __call__(self, p) -> None:
         if self.quiet:
             return
-        if stage != self.stage:
+        if self.lines is not None:
+            self.lines(p)
+            return
+        if p.stage != self.stage:
             self.close()
-            self.stage = stage
-            if self.tty:
-                from tqdm import tqdm
+            self.stage = p.stage
+            from tqdm import tqdm
 
-                unit = "pairs" if stage in ("align", "candidates") else "batches"
-                self.bar = tqdm(total=total, desc=stage, unit=unit, file=sys.stderr, dynamic_ncols=True)
-        if self.bar is not None:
-            self.bar.update(done - self.bar.n)
-        elif done == total or done == 0:
-            print(f"{stage}: {done}/{total}", file=sys.stderr, flush=True)
+            self.bar = tqdm(total=p.total, desc=p.stage, unit=p.unit.split()[-1], file=sys.stderr, dynamic_ncols=True)
+        self.bar.update(p.done - self.bar.n)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+        self.stage = None
 
 
 def run_distributed(args: argparse.Namespace) -> int:
     from ..errors import ConfigError
-    from ..executors import DaskExecutor, LocalExecutor, scan_paths
+    from ..pipeline import scan
+    from ..pipeline.executors import DaskExecutor, LocalExecutor
+    from ..pipeline.sources import FileSource
 
     if not args.paths:
         raise ConfigError("--executor: give the PATHs (files, directories, globs or URLs) to scan")
     if not args.out:
         raise ConfigError("--executor: give --out DIR for the pairs and clusters files")
-    if not 0.0 <= args.min_coverage <= 1.0:
-        raise ConfigError(f"--min-coverage must be between 0 and 1, not {args.min_coverage}")
-    if args.workers is not None and args.workers < 1:
-        raise ConfigError(f"--workers must be at least 1, not {args.workers}")
+    params = _params(args)
+    _check_workers(args.workers)
     if args.json:
         raise ConfigError("--json goes with --db; a scan of PATHs writes its JSONL files into --out DIR")
     if args.batch_mb <= 0:
         raise ConfigError(f"--batch-mb must be positive, not {args.batch_mb}")
     kind = args.executor or "local"
+    if kind == "local" and args.scheduler:
+        raise ConfigError("--scheduler needs --executor dask")
+    source = FileSource.of_paths(args.paths, batch_bytes=int(args.batch_mb * 1024 * 1024),
+                                 embedder=None if args.no_vectors else "auto", fields=(args.text_field, args.id_field))
     if kind == "local":
-        if args.scheduler:
-            raise ConfigError("--scheduler needs --executor dask")
-        executor = LocalExecutor(processes=args.workers or 0)
+        executor = LocalExecutor(args.workers or 1)
     else:
         executor = DaskExecutor(scheduler=args.scheduler, workers=args.workers)
         if not args.quiet:
@@ -145,19 +176,8 @@ def run_distributed(args: argparse.Namespace) -> int:
     bars = _Bars(args.quiet)
     try:
         with executor:
-            result = scan_paths(
-                args.paths,
-                executor,
-                batch_bytes=int(args.batch_mb * 1024 * 1024),
-                embedder=None if args.no_vectors else "auto",
-                judge=not args.no_judge,
-                min_coverage=args.min_coverage,
-                out=args.out,
-                keep_matches=bool(args.html),
-                text_field=args.text_field,
-                id_field=args.id_field,
-                progress=bars,
-            )
+            result = scan(source, executor, params, judge=not args.no_judge, out=args.out, keep_matches=bool(args.html),
+                          progress=bars)
     finally:
         bars.close()
     for source, _kind, reason in result.problems[:20]:
@@ -166,7 +186,7 @@ def run_distributed(args: argparse.Namespace) -> int:
         print(f"  ... and {len(result.problems) - 20} more skipped", file=sys.stderr)
     out = args.out.rstrip("/")
     print(f"{result.summary()}")
-    print(f"wrote {out}/clusters.jsonl and {len(result.parts)} part file(s) in {out}/pairs/")
+    print(f"wrote {out}/clusters.jsonl, {out}/params.json and {len(result.parts)} part file(s) in {out}/pairs/")
     if args.html:
         from ..report import write_scan_report
 

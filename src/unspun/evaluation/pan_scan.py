@@ -16,9 +16,11 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from ..errors import InputError, UnspunError
+from ..params import DEFAULT_PARAMS, ScanParams
+from ..progress import ProgressFn
 from ..types import Document
 
 CATEGORIES = (
@@ -278,17 +280,22 @@ def pan_scan(
     root: str | os.PathLike[str],
     *,
     db: str | os.PathLike[str] | None = None,
-    min_coverage: float = 0.0,
-    progress: Callable[[str], None] | None = None,
+    params: ScanParams = DEFAULT_PARAMS,
+    progress: ProgressFn | None = None,
     workers: int | None = None,
     sample: int | None = None,
     seed: int = 0,
 ) -> PanScanResult:
     """Index every document of the PAN corpus at ``root`` (in ``db``, a temporary file by default), verify
     and align every candidate pair (without the judge: linking does not depend on it) on ``workers``
-    processes (default: every core), and compare the linked pairs with the PAN lists.  With ``sample``,
-    only the documents of ``sample`` random listed pairs per category (fixed by ``seed``) are indexed."""
+    processes (default: every core), and compare the linked pairs (at ``params.min_coverage``) with the PAN
+    lists.  With ``sample``, only the documents of ``sample`` random listed pairs per category (fixed by
+    ``seed``) are indexed."""
     from ..index import Index
+    from ..pipeline import aligned
+    from ..pipeline.batches import AlignOptions
+    from ..pipeline.executors import LocalExecutor
+    from ..pipeline.sources import IndexSource
 
     from .pan import require_texts
 
@@ -312,16 +319,17 @@ def pan_scan(
 
     with tempfile.TemporaryDirectory(prefix="unspun-pan-scan-") as tmp:
         path = Path(db) if db else Path(tmp) / "pan.unspun"
-        with Index(path) as index:
+        with Index(path, params=params) as index:
             t = time.perf_counter()
             index.add(measured(iter_pan_documents(root, only)), workers=workers)
             seconds["index"] = time.perf_counter() - t
             n = len(index)
             t = time.perf_counter()
-            for verified, matches in index.aligned_chunks(judge=False, workers=workers, progress=progress):
-                candidates.update(_key(p[0], p[1]) for p in verified)
-                for m in matches:
-                    if m.score >= min_coverage:
+            options = AlignOptions(judge=False, keep_verified=True)
+            with LocalExecutor(workers) as ex:
+                for step in aligned(IndexSource(index), ex, index.params, options=options, progress=progress):
+                    candidates.update(_key(p[0], p[1]) for p in step.verified)
+                    for m in step.matches:
                         best = max(m.passages, key=lambda p: (min(len(p.a), len(p.b)), p.score))
                         key = _key(m.a.id, m.b.id)
                         strongest[key] = (min(len(best.a), len(best.b)), float(best.score))
@@ -333,7 +341,8 @@ def pan_scan(
     return PanScanResult(n, set(strongest), lists, seconds, strongest, len(candidates), candidates, passages, lengths)
 
 
-def pan_candidates(root: str | os.PathLike[str], *, db: str | os.PathLike[str] | None = None) -> PanScanResult:
+def pan_candidates(root: str | os.PathLike[str], *, db: str | os.PathLike[str] | None = None,
+                   params: ScanParams = DEFAULT_PARAMS) -> PanScanResult:
     """Like :func:`pan_scan` but stops before alignment: the "linked" pairs are the candidate pairs
     (LSH bands + ANN), so the shares are the candidate recall, an upper bound of the scan's."""
     from ..index import Index
@@ -344,7 +353,7 @@ def pan_candidates(root: str | os.PathLike[str], *, db: str | os.PathLike[str] |
     seconds: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="unspun-pan-scan-") as tmp:
         path = Path(db) if db else Path(tmp) / "pan.unspun"
-        with Index(path) as index:
+        with Index(path, params=params) as index:
             t = time.perf_counter()
             index.add(iter_pan_documents(root))
             seconds["index"] = time.perf_counter() - t
@@ -359,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     """python -m unspun.evaluation.pan_scan [ROOT] [--candidates-only] [--db FILE]"""
     import sys
 
+    from ..progress import throttled
     from .datasets import pan13_dir
 
     args = sys.argv[1:] if argv is None else list(argv)
@@ -374,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
             result = pan_candidates(root, db=db)
             print("candidate pairs (before alignment):")
         else:
-            result = pan_scan(root, db=db, progress=lambda s: print(s, file=sys.stderr, flush=True))
+            result = pan_scan(root, db=db, progress=throttled(lambda p: print(p, file=sys.stderr, flush=True)))
     except UnspunError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code

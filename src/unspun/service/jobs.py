@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import re
 import sqlite3
 import threading
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import UnspunError
+from ..progress import Progress
 from ..types import Cluster
 from .locks import FileLock
 
@@ -167,25 +167,10 @@ class JobStore:
             return [r[0] for r in db.execute("SELECT id FROM jobs ORDER BY seq")]
 
 
-_PROGRESS = re.compile(r"(\d+)/(\d+)")
-
-
-def _take_progress(job: ScanJob, p: Any) -> None:
-    """Put a scan's progress report on the job: a typed report (``stage``, ``done``, ``total``: the candidate
-    pairs are counted first, then aligned) or a message line (``"aligned 12/40 ..."``)."""
-    if hasattr(p, "stage"):
-        job.message = str(p)[:500]
-        job.done, job.total = (p.done if p.stage == "align" else 0), p.total or 0
-        return
-    message = str(p)
-    job.message = message[:500]
-    m = _PROGRESS.search(message)
-    if m:
-        job.done, job.total = int(m.group(1)), int(m.group(2))
-    else:
-        n = re.match(r"(\d+) candidate pairs", message)
-        if n:
-            job.total = int(n.group(1))
+def _take_progress(job: ScanJob, p: Progress) -> None:
+    """Put a scan's progress on the job: the candidate pairs are counted first, then aligned."""
+    job.message = str(p)[:500]
+    job.done, job.total = (p.done if p.stage == "align" else 0), p.total or 0
 
 
 def run_scan(db_path: Path, store: JobStore, job: ScanJob, redact: Any) -> None:
@@ -198,7 +183,7 @@ def run_scan(db_path: Path, store: JobStore, job: ScanJob, redact: Any) -> None:
         store.save(job)
         last = [0.0]
         try:
-            def progress(p: Any) -> None:
+            def progress(p: Progress) -> None:
                 _take_progress(job, p)
                 if time.monotonic() - last[0] >= _PROGRESS_EVERY:
                     last[0] = time.monotonic()

@@ -1,4 +1,5 @@
-"""The LSH bucket lookup of an index: band key -> documents, as sorted arrays on disk.
+"""The on-disk form of the bucket lookup (band key -> documents): sorted arrays in segment files, and
+the manifest that names them.  :mod:`unspun.index.bands` keeps the lookup current with them.
 
 The index stores each document's distinct band keys as one blob beside its
 signatures (``signatures.keys``, sorted little-endian int64), stamped with the
@@ -31,7 +32,7 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import numpy as np
 
@@ -147,7 +148,8 @@ def shared_entries(arrays: BandArrays, stale: np.ndarray) -> tuple[np.ndarray, n
 # --------------------------------------------------------------------------- segments
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
+def stamp(path: Path) -> tuple[int, int, int] | None:
+    """(inode, size, mtime) of a file, None when it is missing: a changed manifest has another stamp."""
     try:
         st = path.stat()
     except OSError:
@@ -279,6 +281,3 @@ def write_manifest(path: Path, m: Manifest) -> None:
 def new_segment_name(db: Path) -> str:
     return f"{db.name}.bands.{uuid.uuid4().hex}.seg"
 
-
-def stamp(path: Path) -> tuple[int, int, int] | None:
-    return _stamp(path)

@@ -1,0 +1,101 @@
+"""The last stages: align and judge a pair, keep the pairs that link their documents, cluster them."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any, Callable, Iterable, Sequence
+
+from ..params import DEFAULT_PARAMS, ScanParams
+from ..types import Cluster, Document, Match
+from .boilerplate import Boilerplate
+from .candidates import Pair
+
+
+def finish_match(a: Document, b: Document, passages: Sequence[Any], *, judge: bool = True,
+                 boilerplate: Boilerplate | None = None) -> Match:
+    """The Match of aligned ``passages``: boilerplate passages dropped (with ``boilerplate``), coverage
+    counted, and judged (when ``judge`` and a passage is left)."""
+    from ..api import build_match, judge_match
+
+    if boilerplate is not None:
+        passages = boilerplate.drop(a, b, passages)
+    m = build_match(a, b, list(passages))
+    if judge and m.passages:
+        m = judge_match(m)
+    return m
+
+
+def align_pairs(
+    pairs: Iterable[Pair],
+    fetch: Callable[[str], Document | None],
+    *,
+    params: ScanParams = DEFAULT_PARAMS,
+    embedder: Any = None,
+    judge: bool = True,
+    boilerplate: Boilerplate | None = None,
+) -> list[Match]:
+    """Align every pair (documents looked up with ``fetch``) as :func:`unspun.compare` does; pairs without
+    a reused passage (boilerplate passages dropped, when ``boilerplate`` is given), or with a document
+    ``fetch`` no longer finds, are dropped.  Matches come back in the order of ``pairs``."""
+    from ..align import align
+
+    out: list[Match] = []
+    for a_id, b_id, *_evidence in pairs:
+        a, b = fetch(a_id), fetch(b_id)
+        if a is None or b is None:
+            continue
+        passages = align(a.text, b.text, embedder=embedder, params=params.align)
+        m = finish_match(a, b, passages, judge=judge, boilerplate=boilerplate)
+        if m.passages:
+            out.append(m)
+    return out
+
+
+def keep_linked(matches: Iterable[Match], min_coverage: float = 0.0) -> list[Match]:
+    """Matches that link their documents: at least one passage and a coverage (of either side) of
+    ``min_coverage`` or more."""
+    return [m for m in matches if m.passages and m.score >= min_coverage]
+
+
+def link_clusters(matches: Iterable[Match], min_coverage: float = 0.0) -> list[Cluster]:
+    """Connected components of the documents linked by ``matches`` (union-find).
+
+    Deterministic: documents sorted inside a cluster, matches sorted by (a, b),
+    clusters ordered largest first, then by their first document id."""
+    linked = keep_linked(matches, min_coverage)
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for m in linked:
+        ra, rb = find(m.a.id), find(m.b.id)
+        if ra != rb:
+            lo, hi = sorted((ra, rb))
+            parent[hi] = lo
+    members: dict[str, list[str]] = {}
+    for x in list(parent):
+        members.setdefault(find(x), []).append(x)
+    by_root: dict[str, list[Match]] = {}
+    for m in linked:
+        by_root.setdefault(find(m.a.id), []).append(m)
+    clusters = [
+        Cluster(tuple(sorted(ids)), tuple(sorted(by_root.get(root, []), key=lambda m: (m.a.id, m.b.id))))
+        for root, ids in members.items()
+    ]
+    clusters.sort(key=lambda c: (-len(c.documents), c.documents[0]))
+    return clusters
+
+
+def light(m: Match) -> Match:
+    """A match without its texts, provenance and distortions: what the client needs to cluster."""
+    return replace(m, a=Document(m.a.id, ""), b=Document(m.b.id, ""), evidence=(), distortions=())
+
+
+def match_line(m: Match) -> str:
+    """The JSON line of a pair (as ``unspun scan --json`` writes each pair)."""
+    return json.dumps(m.to_dict(), ensure_ascii=False, sort_keys=False)
