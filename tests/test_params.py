@@ -87,7 +87,7 @@ def test_cli_params_file(tmp_path):
     none = _cli("scan", "--db", db, "--json", "--no-judge", "--quiet", "--params", str(strict))
     assert none.returncode == 0 and none.stdout.strip() == ""
     checked = _cli("check", str(SEEDS[1]), "--db", db, "--json", "--no-judge", "--params", str(strict))
-    assert checked.returncode == 0 and json.loads(checked.stdout) == []
+    assert checked.returncode == 0 and json.loads(checked.stdout)["matches"] == []
     out = tmp_path / "out"
     files = _cli("scan", "--no-vectors", "--no-judge", "--quiet", "--out", str(out), "--params", str(strict), *map(str, SEEDS))
     assert files.returncode == 0, files.stderr
