@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from .output import add_distortion_flag, format_match, write_json
+from .output import add_distortion_flag, format_match
+from .terminal import clean, out, write_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,12 +39,12 @@ def run(args: argparse.Namespace) -> int:
     if args.html:
         from ..report import write_pair_report
 
-        out = write_pair_report(match, args.html)
+        page = write_pair_report(match, args.html)
         if not args.json:
-            print(f"wrote {out} (JSON twin: {out.with_suffix('.json')})")
+            out(f"wrote {clean(page)} (JSON twin: {clean(page.with_suffix('.json'))})")
             return 0
     if args.json:
         write_json(match.to_dict())
     else:
-        print(format_match(match, show_low=args.all_distortions))
+        out(format_match(match, show_low=args.all_distortions))
     return 0
