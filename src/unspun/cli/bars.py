@@ -62,18 +62,21 @@ class ProgressView:
     # ------------------------------------------------------------------ terminal
 
     def _draw(self, new: bool, done: float, total: float | None, unit: str, note: str) -> None:
+        scaled = unit == "B"
+        look = {"desc": clean(self._label()), "unit": "B" if scaled else f" {unit}" if unit else "",
+                "unit_scale": scaled, "unit_divisor": 1024}
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(file=self.stream, dynamic_ncols=True, leave=False, total=total, mininterval=0.2)
+            self.bar = tqdm(file=self.stream, dynamic_ncols=True, leave=False, total=total, mininterval=0.2, **look)
             self._ticker = threading.Thread(target=self._tick, name="unspun-progress", daemon=True)
             self._ticker.start()
         bar = self.bar
         if new or bar.total != total:
+            for k, v in look.items():
+                setattr(bar, k, v)
+            bar.set_postfix_str("", refresh=False)
             bar.reset(total=total)
-            bar.set_description_str(clean(self._label()), refresh=False)
-            scaled = unit == "B"
-            bar.unit, bar.unit_scale, bar.unit_divisor = ("B" if scaled else f" {unit}" if unit else ""), scaled, 1024
         bar.n = done
         if note:
             bar.set_postfix_str(clean(note), refresh=False)
