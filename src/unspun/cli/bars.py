@@ -18,6 +18,18 @@ TICK = 0.5
 PLAIN_EVERY = 10.0
 
 
+#: The bar: done of total, the time so far and left, and the note; no rate (the library reports a stage's work
+#: in steps, often all at once, so an instant rate would read millions a second). Without a total, the
+#: amount once there is one, and the clock.
+_WITH_TOTAL = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt}{unit} [{elapsed} so far, {remaining} left{postfix}]"
+_NO_TOTAL = "{desc}: {n_fmt}{unit} [{elapsed}{postfix}]"
+_WAITING = "{desc} [{elapsed}{postfix}]"
+
+
+def _bar_format(total: float | None, done: float) -> str:
+    return _WITH_TOTAL if total else _NO_TOTAL if done else _WAITING
+
+
 class ProgressView:
     """Call it with ``Progress`` values (or :meth:`update` with an amount of any unit); use it as a
     context manager, or :meth:`close` it, before printing the result."""
@@ -68,7 +80,8 @@ class ProgressView:
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(file=self.stream, dynamic_ncols=True, leave=False, total=total, mininterval=0.2, **look)
+            self.bar = tqdm(file=self.stream, dynamic_ncols=True, leave=False, total=total, mininterval=0.2,
+                            bar_format=_bar_format(total, done), **look)
             self._ticker = threading.Thread(target=self._tick, name="unspun-progress", daemon=True)
             self._ticker.start()
         bar = self.bar
@@ -78,6 +91,7 @@ class ProgressView:
             bar.set_postfix_str("", refresh=False)
             bar.reset(total=total)
         bar.n = done
+        bar.bar_format = _bar_format(total, done)
         if note:
             bar.set_postfix_str(clean(note), refresh=False)
         bar.refresh()

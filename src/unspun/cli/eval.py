@@ -127,8 +127,8 @@ def run_pan_scan(args: argparse.Namespace) -> int:
     if args.links:
         try:  # fail now, not after the scan, when the file cannot be written
             Path(args.links).open("a", encoding="utf-8").close()
-        except OSError as err:
-            raise ConfigError(f"cannot write --links file {args.links}: {err.strerror or err}") from None
+        except OSError as e:
+            raise ConfigError(f"cannot write --links file {args.links}: {e.strerror or e}") from None
     if args.candidates_only:
         result = pan_candidates(root, db=args.db)
         out("candidate pairs (before alignment):")

@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add.add_argument("--no-vectors", action="store_true", help="create the index without passage embeddings (faster; "
                      "paraphrases that share few words are then missed)")
+    add.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add.set_defaults(func=run_add)
     rm = isub.add_parser("rm", help="remove documents by id")
     rm.add_argument("ids", metavar="ID", nargs="+")
@@ -119,7 +120,7 @@ def run_add(args: argparse.Namespace) -> int:
     report = IngestReport()
     embedder = None if args.no_vectors else "auto"
     t = time.perf_counter()
-    with ProgressView("index add") as view:
+    with ProgressView("index add", quiet=args.quiet) as view:
         view.start("listing the inputs")
         docs = _Tracked(iter_documents(args.paths, text_field=args.text_field, id_field=args.id_field, report=report),
                         _input_files(args.paths), view)

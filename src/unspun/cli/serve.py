@@ -96,8 +96,8 @@ def read_token(args: argparse.Namespace) -> str | None:
             st = os.stat(args.token_file)
             with open(args.token_file, encoding="utf-8") as fh:
                 token = fh.read().strip()
-        except OSError as err:
-            raise ConfigError(f"--token-file {args.token_file}: cannot be read ({err.strerror or err})") from None
+        except OSError as e:
+            raise ConfigError(f"--token-file {args.token_file}: cannot be read ({e.strerror or e})") from None
         except UnicodeDecodeError:
             raise ConfigError(f"--token-file {args.token_file}: not a text file") from None
         if not token or "\n" in token:
