@@ -95,6 +95,7 @@ from .textio import (
     read_bytes,
 )
 from .types import Document
+from .words import plural
 
 __all__ = [
     "IngestLimits",
@@ -201,8 +202,7 @@ class IngestReport:
         def counts(d: dict[str, int]) -> str:
             return ", ".join(f"{n} {k}" for k, n in sorted(d.items(), key=lambda kv: (-kv[1], kv[0])))
 
-        noun = "document" if self.documents == 1 else "documents"
-        head = f"{self.documents} {noun} ingested"
+        head = f"{plural(self.documents, 'document')} ingested"
         if self.skipped:
             head += f"; {self.problem_count} skipped ({counts(self.skipped)})"
         if self.ignored:
