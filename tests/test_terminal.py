@@ -117,6 +117,25 @@ def test_json_output_escapes_what_json_leaves_raw(tmp_path):
     assert all(isinstance(x, str) for x in details)
 
 
+def test_ids_keep_no_control_character_or_line_break(tmp_path):
+    """Ids made from file names and given in JSONL lose every control character and line break (ingest), so
+    one id is one line of ``index ls`` and one key everywhere."""
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "two\nlines\r\x85.txt").write_text(STORY, encoding="utf-8")
+    rows = [{"id": "x\r\ny\x00z\u2028w", "text": STORY.replace("Mendez", "Mendes")},
+            {"id": "\n\x1b\t", "text": "Nothing but a control-character id, and a text of its own about tides."}]
+    (d / "docs.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    db = str(tmp_path / "ids.unspun")
+    assert unspun("index", "add", str(d), "--db", db, "--no-vectors")[0] == 0
+    code, out, _ = unspun("index", "ls", "--db", db, "--json")
+    ids = [json.loads(line)["id"] for line in out.splitlines()]
+    assert code == 0 and len(ids) == 3
+    assert "twolines.txt" in ids and "xyzw" in ids, ids  # the third: an id of nothing but controls gets a made-up one
+    assert all(not RAW.search(i) and "\n" not in i and i.strip() == i and i for i in ids), ids
+    assert unspun("index", "ls", "--db", db)[1].splitlines() == sorted(ids)
+
+
 # ------------------------------------------------------------------ clean() against a naive reference
 
 
