@@ -1,6 +1,6 @@
 """Progress on stderr for ``index add`` and ``scan``: one bar, updated in place, with its total and the
-time left on a terminal (tqdm); plain lines elsewhere (a log, a pipe, CI), one at each stage's start,
-at every tenth of it and at its end.  The library reports :class:`~unspun.progress.Progress` values;
+time left on a terminal (tqdm); plain lines elsewhere (a log, a pipe, CI), one at every tenth of a
+stage and at its end (none before any work is done).  The library reports :class:`~unspun.progress.Progress` values;
 this renders them."""
 from __future__ import annotations
 
@@ -105,6 +105,8 @@ class ProgressView:
     # ------------------------------------------------------------------ plain lines
 
     def _line(self, done: float, total: float | None, unit: str, note: str) -> None:
+        if not done:  # nothing done yet: no line (an input refused at once is then the only thing said)
+            return
         now = time.monotonic()
         if total:
             step = int(10 * done // total)

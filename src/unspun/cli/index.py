@@ -127,7 +127,8 @@ def run_add(args: argparse.Namespace) -> int:
         view.update("add", 0, docs.total, "B", "starting")
         with Index(args.db, embedder=embedder) as index:
             result = index.add(docs, batch_size=args.batch_size, progress=docs.written, workers=_workers(args.workers))
-        docs.finish(result.documents)
+        if report.documents:  # nothing read: the error below is all there is to say
+            docs.finish(result.documents)
     dt = time.perf_counter() - t
     n = result.added + result.updated + result.unchanged
     out(f"{args.db}: added {result.added}, updated {result.updated}, unchanged {result.unchanged}"
