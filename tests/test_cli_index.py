@@ -147,7 +147,7 @@ def test_progress_is_plain_lines_in_a_pipe_and_none_with_quiet(tmp_path, corpus)
     total = sum(p.stat().st_size for p in corpus.iterdir())
     assert 1 <= len(lines) <= 10 and all(line.startswith("index add") for line in lines)
     assert not any("(0%)" in line or line.startswith("index add: 0 ") for line in lines)  # none before any work
-    assert "(100%)" in lines[-1] and "10 documents" in lines[-1] and " of " in lines[-1]
+    assert "(100%)" in lines[-1] and "10 documents" in lines[-1] and " of " in lines[-1] and " in all" in lines[-1]
     assert f"{total / 1024:.1f} KiB (100%)" in lines[-1]  # the total: every input file, in bytes
     scan = cli("scan", "--db", db, "--no-judge").stderr.splitlines()
     assert scan and all(line.startswith("scan ") for line in scan)

@@ -81,7 +81,8 @@ def duration(seconds: float) -> str:
 
 def status_line(label: str, done: float, total: float | None, unit: str, elapsed: float, note: str = "") -> str:
     """One plain progress line: ``align: 1,200 of 25,511 candidate pairs (5%), 12 s so far, about 3 min
-    left`` (the time left from the rate so far; none before any work is done or without a total)."""
+    left`` (the time left from the rate so far; none before any work is done or without a total); at the
+    end ``align: 25,511 of 25,511 candidate pairs (100%), 4 min in all``."""
     if total:
         of = f"{amount(done, unit)} of {amount(total, unit)}" if unit == "B" else f"{int(done):,} of {amount(total, unit)}"
         line = f"{label}: {of} ({min(done / total, 1):.0%})"
@@ -89,7 +90,8 @@ def status_line(label: str, done: float, total: float | None, unit: str, elapsed
         line = f"{label}: {amount(done, unit)}"
     if note:
         line += f", {note}"
-    line += f", {duration(elapsed)} so far"
+    finished = bool(total) and done >= total
+    line += f", {duration(elapsed)} {'in all' if finished else 'so far'}"
     if total and 0 < done < total:
         line += f", about {duration(elapsed * (total - done) / done)} left"
     return line
