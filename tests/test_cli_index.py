@@ -156,8 +156,9 @@ def test_progress_is_plain_lines_in_a_pipe_and_none_with_quiet(tmp_path, corpus)
     assert cli("scan", "--db", db, "--quiet", "--no-judge").stderr == ""
 
 
-def on_a_terminal(*argv: str) -> tuple[str, str]:
-    """Run the CLI with stderr on a pseudo-terminal 100 columns wide: what it drew there, and its stdout."""
+def on_a_terminal(*argv: str, columns: int = 100) -> tuple[str, str]:
+    """Run the CLI with stderr on a pseudo-terminal ``columns`` wide (0: one that reports no size): what it
+    drew there, and its stdout."""
     import fcntl
     import os
     import pty
@@ -166,7 +167,7 @@ def on_a_terminal(*argv: str) -> tuple[str, str]:
     import threading
 
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40 if columns else 0, columns, 0, 0))
     p = subprocess.Popen([sys.executable, "-m", "unspun", *argv], stdout=subprocess.PIPE, stderr=slave,
                          stdin=subprocess.DEVNULL, env={k: v for k, v in os.environ.items() if k != "COLUMNS"})
     os.close(slave)
@@ -194,13 +195,15 @@ def on_a_terminal(*argv: str) -> tuple[str, str]:
 def test_progress_on_a_terminal_is_one_bar_with_total_and_time_left(tmp_path, corpus):
     shutil.copyfile(SEEDS[1], corpus / "spun.txt")
     db = str(tmp_path / "idx.unspun")
-    for argv in (("index", "add", str(corpus), "--db", db, "--no-vectors"), ("scan", "--db", db, "--no-judge")):
-        drawn, stdout = on_a_terminal(*argv)
+    runs = [(("index", "add", str(corpus), "--db", db, "--no-vectors"), 100), (("scan", "--db", db, "--no-judge"), 100),
+            (("scan", "--db", db, "--no-judge"), 0)]  # a terminal that reports no size: 80 columns
+    for argv, columns in runs:
+        drawn, stdout = on_a_terminal(*argv, columns=columns)
         assert "\n" not in drawn  # redrawn in place (carriage returns), never a new line
         frames = [f for f in drawn.split("\r") if f.strip()]
         bars = [f for f in frames if "%|" in f]
         assert bars, frames
-        assert all(len(f) <= 100 for f in frames)  # within the terminal's width
+        assert all(len(f) <= (columns or 80) for f in frames)  # within the terminal's width
         last = bars[-1]
         assert re.search(r"100%\|█+\| \S+/\S+", last) and " so far, " in last and " left" in last, last
         assert "/s" not in last  # no rate (the stages report their work in steps)

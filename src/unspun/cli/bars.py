@@ -4,6 +4,7 @@ stage and at its end (none before any work is done).  The library reports :class
 this renders them."""
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -24,6 +25,13 @@ PLAIN_EVERY = 10.0
 _WITH_TOTAL = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt}{unit} [{elapsed} so far, {remaining} left{postfix}]"
 _NO_TOTAL = "{desc}: {n_fmt}{unit} [{elapsed}{postfix}]"
 _WAITING = "{desc} [{elapsed}{postfix}]"
+
+
+def _columns(stream: TextIO) -> int:
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return 0
 
 
 def _bar_format(total: float | None, done: float) -> str:
@@ -80,8 +88,10 @@ class ProgressView:
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(file=self.stream, dynamic_ncols=True, leave=False, total=total, mininterval=0.2,
-                            bar_format=_bar_format(total, done), **look)
+            sized = _columns(self.stream) > 0  # a terminal that reports no size (a bare pty) gets 80x24
+            self.bar = tqdm(file=self.stream, dynamic_ncols=sized, ncols=None if sized else 80,
+                            nrows=None if sized else 24, leave=False,
+                            total=total, mininterval=0.2, bar_format=_bar_format(total, done), **look)
             self._ticker = threading.Thread(target=self._tick, name="unspun-progress", daemon=True)
             self._ticker.start()
         bar = self.bar
