@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("a", metavar="A", help="first document")
     p.add_argument("b", metavar="B", help="second document")
-    p.add_argument("--json", action="store_true", help="print Match.to_dict() as JSON")
+    p.add_argument("--json", action="store_true", help="print Match.to_dict() as JSON (the MatchOut that POST /compare answers)")
     p.add_argument("--no-judge", action="store_true", help="only align; skip provenance and distortions")
     p.add_argument("--html", metavar="OUT.html", help="write the side-by-side HTML page (and its JSON twin beside it)")
     add_distortion_flag(p)
