@@ -403,7 +403,7 @@ def test_jsonl_with_broken_lines_library(tmp_path, db, golden):
 def test_jsonl_with_broken_lines_cli(tmp_path, db, golden):
     path = tmp_path / "feed.jsonl"
     broken_jsonl(path)
-    p = cli("index", "add", str(path), "--db", str(db), "--no-vectors")
+    p = cli("index", "add", str(path), "--db", str(db), "--no-vectors", "--quiet")  # no progress lines
     out, err = p.communicate(timeout=300)
     # some documents were read: exit 0, and the summary names every skipped line with its reason
     assert p.returncode == 0 and err == "", err

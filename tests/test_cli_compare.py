@@ -31,9 +31,16 @@ def test_json_is_exactly_match_to_dict(capsys):
 
 
 def test_table_output(capsys):
+    assert main(["compare", str(SEED_ORIGINAL), str(SEED_COPY), "--json"]) == 0
+    m = json.loads(capsys.readouterr().out)
     assert main(["compare", str(SEED_ORIGINAL), str(SEED_COPY)]) == 0
     out = capsys.readouterr().out
-    assert "A[" in out and "B[" in out and "reused" in out
+    assert "A[" in out and "B[" in out
+    # the header's coverage is Match.coverage_a/_b, named as what it measures
+    lines = out.splitlines()
+    assert lines[0] == (f"A: {SEED_ORIGINAL}  ({m['a']['length']:,} characters; {m['coverage_a']:.0%} of A's text is in "
+                        "passages aligned with B)")
+    assert lines[1].startswith(f"B: {SEED_COPY}  (") and f"{m['coverage_b']:.0%} of B's text is in passages aligned with A" in lines[1]
 
 
 BAD = {

@@ -1,7 +1,8 @@
-"""``unspun index add|rm|stats``, ``unspun check`` and ``unspun scan`` on real files."""
+"""``unspun index add|rm|ls|stats``, ``unspun check`` and ``unspun scan`` on real files, and their progress."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -100,3 +101,113 @@ def test_bad_index_file_is_one_line_exit_2(tmp_path):
         p = subprocess.run([sys.executable, "-m", "unspun", *argv], capture_output=True, text=True)
         assert p.returncode == 2, p.stderr
         assert p.stderr.count("\n") == 1 and p.stderr.startswith("unspun: error: ") and "Traceback" not in p.stderr
+
+
+# ------------------------------------------------------------------ index ls, index stats in words, progress
+
+
+def cli(*argv: str, **kw) -> subprocess.CompletedProcess:
+    p = subprocess.run([sys.executable, "-m", "unspun", *argv], capture_output=True, text=True, timeout=600, **kw)
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
+    return p
+
+
+def test_ls_and_stats_in_words(tmp_path, corpus):
+    db = str(tmp_path / "idx.unspun")
+    cli("index", "add", str(corpus), "--db", db, "--no-vectors", "--quiet")
+    docs = [json.loads(line) for line in cli("index", "ls", "--db", db, "--json").stdout.splitlines()]
+    ids = cli("index", "ls", "--db", db).stdout.splitlines()
+    assert ids == sorted(ids) == [d["id"] for d in docs] and len(ids) == 9 and "original.txt" in ids
+    assert all(d["length"] > 0 and "text" not in d for d in docs)
+    assert cli("index", "ls", "pan-01-*", "--db", db).stdout.splitlines() == [i for i in ids if i.startswith("pan-01-")]
+    assert cli("index", "ls", "nothing-like-this*", "--db", db).stdout == ""
+
+    internals = json.loads(cli("index", "stats", "--db", db, "--json").stdout)
+    assert internals["documents"] == 9 and internals["characters"] == sum(d["length"] for d in docs)
+    text = cli("index", "stats", "--db", db).stdout
+    rows = dict(line.split(":", 1) for line in text.splitlines() if not line.startswith("("))
+    assert set(rows) == {"index", "documents", "size on disk", "vectors", "fingerprints"}
+    assert rows["documents"].split() == ["9", f"({internals['characters']:,}", "characters)"]
+    size = internals["bytes_on_disk"]
+    shown = float(rows["size on disk"].split()[0])
+    unit = rows["size on disk"].split()[1]
+    assert abs(shown * {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}[unit] - size) <= 0.05 * (1 << {"KiB": 10, "MiB": 20, "GiB": 30}[unit])
+    assert rows["vectors"].strip().startswith("no (made with --no-vectors")
+    fp = internals["params"]
+    assert f"windows of {fp['window']} " in rows["fingerprints"] and f"in {fp['bands']} bands" in rows["fingerprints"]
+    for internal in ("band_rows", "generation", "{", "num_perm", "'"):
+        assert internal not in text
+
+
+def test_progress_is_plain_lines_in_a_pipe_and_none_with_quiet(tmp_path, corpus):
+    shutil.copyfile(SEEDS[1], corpus / "spun.txt")  # something for the scan to align
+    db = str(tmp_path / "idx.unspun")
+    add = cli("index", "add", str(corpus), "--db", db, "--no-vectors")
+    lines = add.stderr.splitlines()
+    total = sum(p.stat().st_size for p in corpus.iterdir())
+    assert 1 <= len(lines) <= 10 and all(line.startswith("index add") for line in lines)
+    assert not any("(0%)" in line or line.startswith("index add: 0 ") for line in lines)  # none before any work
+    assert "(100%)" in lines[-1] and "10 documents" in lines[-1] and " of " in lines[-1] and " in all" in lines[-1]
+    assert f"{total / 1024:.1f} KiB (100%)" in lines[-1]  # the total: every input file, in bytes
+    scan = cli("scan", "--db", db, "--no-judge").stderr.splitlines()
+    assert scan and all(line.startswith("scan ") for line in scan)
+    assert any(re.match(r"scan align: (\d+) of \1 candidate pairs \(100%\)", line) for line in scan), scan
+    assert cli("index", "add", str(corpus), "--db", db, "--quiet").stderr == ""
+    assert cli("scan", "--db", db, "--quiet", "--no-judge").stderr == ""
+
+
+def on_a_terminal(*argv: str, columns: int = 100) -> tuple[str, str]:
+    """Run the CLI with stderr on a pseudo-terminal ``columns`` wide (0: one that reports no size): what it
+    drew there, and its stdout."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+    import threading
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40 if columns else 0, columns, 0, 0))
+    p = subprocess.Popen([sys.executable, "-m", "unspun", *argv], stdout=subprocess.PIPE, stderr=slave,
+                         stdin=subprocess.DEVNULL, env={k: v for k, v in os.environ.items() if k != "COLUMNS"})
+    os.close(slave)
+    drawn = bytearray()
+
+    def read() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the other end closed
+                return
+            if not chunk:
+                return
+            drawn.extend(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    stdout = p.stdout.read().decode("utf-8")
+    assert p.wait(timeout=600) == 0
+    reader.join(timeout=30)
+    os.close(master)
+    return drawn.decode("utf-8", "replace"), stdout
+
+
+def test_progress_on_a_terminal_is_one_bar_with_total_and_time_left(tmp_path, corpus):
+    shutil.copyfile(SEEDS[1], corpus / "spun.txt")
+    db = str(tmp_path / "idx.unspun")
+    runs = [(("index", "add", str(corpus), "--db", db, "--no-vectors"), 100), (("scan", "--db", db, "--no-judge"), 100),
+            (("scan", "--db", db, "--no-judge"), 0)]  # a terminal that reports no size: 80 columns
+    for argv, columns in runs:
+        drawn, stdout = on_a_terminal(*argv, columns=columns)
+        assert "\n" not in drawn  # redrawn in place (carriage returns), never a new line
+        frames = [f for f in drawn.split("\r") if f.strip()]
+        bars = [f for f in frames if "%|" in f]
+        assert bars, frames
+        assert all(len(f) <= (columns or 80) for f in frames)  # within the terminal's width
+        last = bars[-1]
+        assert re.search(r"100%\|█+\| \S+/\S+", last) and " so far, " in last and " left" in last, last
+        assert "/s" not in last  # no rate (the stages report their work in steps)
+        assert drawn.rstrip("\r").split("\r")[-1].strip() == ""  # the bar taken off before the result
+        assert "%|" not in stdout and stdout.strip()  # the result on stdout, the bar only on the terminal
+    drawn, _ = on_a_terminal("scan", "--db", db, "--no-judge", "--quiet")
+    assert drawn == ""

@@ -95,6 +95,7 @@ from .textio import (
     read_bytes,
 )
 from .types import Document
+from .words import plural
 
 __all__ = [
     "IngestLimits",
@@ -169,13 +170,16 @@ class IngestReport:
     ``skipped`` counts problems by kind (``"binary"``, ``"bad json line"``,
     ``"damaged warc"`` ...); ``problems`` lists ``(source, reason)`` for the
     first :data:`MAX_PROBLEMS` of them.  ``ignored`` counts inputs that are not
-    documents at all (WARC request records, images in a directory, hidden files).
+    documents at all (WARC request records, images in a directory, hidden files);
+    ``ignored_files`` lists ``(path, kind)`` for the first :data:`MAX_PROBLEMS`
+    files a directory walk passed over.
     """
 
     documents: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     problems: list[tuple[str, str]] = field(default_factory=list)
     ignored: dict[str, int] = field(default_factory=dict)
+    ignored_files: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def problem_count(self) -> int:
@@ -186,24 +190,26 @@ class IngestReport:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append((source, reason))
 
-    def add_ignored(self, kind: str) -> None:
+    def add_ignored(self, kind: str, source: str | None = None) -> None:
         self.ignored[kind] = self.ignored.get(kind, 0) + 1
+        if source is not None and len(self.ignored_files) < MAX_PROBLEMS:
+            self.ignored_files.append((source, kind))
 
-    def summary(self, max_lines: int = 20) -> str:
-        """One line of counts, then one indented ``source: reason`` line per problem (up to ``max_lines``)."""
+    def summary(self, max_lines: int = 20, show: Callable[[str], str] = str) -> str:
+        """One line of counts, then one indented ``source: reason`` line per problem and per file passed over
+        (up to ``max_lines``); ``show`` is applied to every source and reason (the CLI escapes them)."""
 
         def counts(d: dict[str, int]) -> str:
             return ", ".join(f"{n} {k}" for k, n in sorted(d.items(), key=lambda kv: (-kv[1], kv[0])))
 
-        noun = "document" if self.documents == 1 else "documents"
-        head = f"{self.documents} {noun} ingested"
+        head = f"{plural(self.documents, 'document')} ingested"
         if self.skipped:
             head += f"; {self.problem_count} skipped ({counts(self.skipped)})"
         if self.ignored:
             head += f"; {sum(self.ignored.values())} ignored ({counts(self.ignored)})"
-        lines = [head]
-        lines += [f"  {src}: {why}" for src, why in self.problems[:max_lines]]
-        more = self.problem_count - min(len(self.problems), max_lines)
+        listed = self.problems + [(src, f"ignored ({kind})") for src, kind in self.ignored_files]
+        lines = [head] + [f"  {show(src)}: {show(why)}" for src, why in listed[:max_lines]]
+        more = self.problem_count + len(self.ignored_files) - min(len(listed), max_lines)
         if more > 0:
             lines.append(f"  ... and {more} more")
         return "\n".join(lines)
@@ -216,7 +222,7 @@ class _Options:
     limits: IngestLimits
     follow_symlinks: bool
     problem: Callable[[str, str, str], None]  # (source, kind, reason)
-    ignore: Callable[[str], None]  # (kind)
+    ignore: Callable[..., None]  # (kind, source=None): the file passed over, when it is one
 
 
 # --------------------------------------------------------------------------- ids and small fields
@@ -440,7 +446,7 @@ def _jsonl_documents(path: str, base_id: str, opt: _Options) -> Iterator[Documen
             try:
                 obj = json.loads(raw)
             except json.JSONDecodeError as err:
-                opt.problem(path, "bad json line", f"{where}: not valid JSON ({err.msg} at column {err.colno})")
+                opt.problem(path, "bad json line", f"{where}: not valid JSON ({err.msg.removesuffix(' at')} at column {err.colno})")
                 continue
             except (UnicodeDecodeError, ValueError) as err:
                 opt.problem(path, "bad json line", f"{where}: not valid UTF-8 JSON ({err})"[:300])
@@ -822,6 +828,7 @@ def _file_documents(path: str, doc_id: str, fmt: str | None, opt: _Options) -> I
     if not stat.S_ISREG(st.st_mode):  # never open a FIFO or device: it may block or never end
         opt.problem(path, "not a file", "is not a regular file (a device, pipe or socket)")
         return
+    doc_id = sanitize_id(doc_id) or "document"  # a file name may hold control characters; an id never does
     fmt = fmt or _sniff(path)
     if fmt == "jsonl":
         yield from _jsonl_documents(path, doc_id, opt)
@@ -872,7 +879,7 @@ def _walk(root: str, opt: _Options) -> Iterator[tuple[str, str, str | None]]:
         name = entry.name
         rel = prefix + name
         if name.startswith("."):
-            opt.ignore("hidden file")
+            opt.ignore("hidden file", entry.path)
             continue
         try:
             is_link = entry.is_symlink()
@@ -881,7 +888,7 @@ def _walk(root: str, opt: _Options) -> Iterator[tuple[str, str, str | None]]:
             is_link, is_dir = True, False
         if is_dir:
             if is_link and not opt.follow_symlinks:
-                opt.ignore("directory symlink not followed")
+                opt.ignore("directory symlink not followed", entry.path)
                 continue
             try:
                 st = entry.stat(follow_symlinks=True)
@@ -898,7 +905,7 @@ def _walk(root: str, opt: _Options) -> Iterator[tuple[str, str, str | None]]:
             continue
         why = ignored_kind(name)
         if why:
-            opt.ignore(why)
+            opt.ignore(why, entry.path)
             continue
         yield entry.path, rel, _format_of(name)
 
@@ -917,7 +924,7 @@ class _Sink(Protocol):
 
     def add_problem(self, source: str, kind: str, reason: str) -> None: ...
 
-    def add_ignored(self, kind: str) -> None: ...
+    def add_ignored(self, kind: str, source: str | None = None) -> None: ...
 
 
 def file_format(name: str) -> str | None:
@@ -1016,7 +1023,7 @@ class _Raise:
     def add_problem(self, source: str, kind: str, reason: str) -> None:
         raise input_error(source, kind, reason)
 
-    def add_ignored(self, kind: str) -> None:
+    def add_ignored(self, kind: str, source: str | None = None) -> None:
         pass
 
 

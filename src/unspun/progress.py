@@ -54,3 +54,44 @@ def throttled(progress: ProgressFn, steps: int = 20) -> ProgressFn:
             progress(p)
 
     return call
+
+
+# --------------------------------------------------------------------------- rendering helpers
+
+
+def amount(n: float, unit: str) -> str:
+    """``n`` of ``unit`` for a person: bytes scaled (``3.2 MiB``), anything else with thousands separators."""
+    if unit == "B":
+        for scale, name in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+            if n >= scale:
+                return f"{n / scale:.1f} {name}"
+        return f"{int(n)} bytes"
+    return f"{int(n):,} {unit}".rstrip()
+
+
+def duration(seconds: float) -> str:
+    """A rough duration: ``40 s``, ``3 min``, ``1 h 20 min``."""
+    s = max(0, round(seconds))
+    if s < 90:
+        return f"{s} s"
+    if s < 5400:
+        return f"{round(s / 60)} min"
+    return f"{s // 3600} h {round(s % 3600 / 60)} min"
+
+
+def status_line(label: str, done: float, total: float | None, unit: str, elapsed: float, note: str = "") -> str:
+    """One plain progress line: ``align: 1,200 of 25,511 candidate pairs (5%), 12 s so far, about 3 min
+    left`` (the time left from the rate so far; none before any work is done or without a total); at the
+    end ``align: 25,511 of 25,511 candidate pairs (100%), 4 min in all``."""
+    if total:
+        of = f"{amount(done, unit)} of {amount(total, unit)}" if unit == "B" else f"{int(done):,} of {amount(total, unit)}"
+        line = f"{label}: {of} ({min(done / total, 1):.0%})"
+    else:
+        line = f"{label}: {amount(done, unit)}"
+    if note:
+        line += f", {note}"
+    finished = bool(total) and done >= total
+    line += f", {duration(elapsed)} {'in all' if finished else 'so far'}"
+    if total and 0 < done < total:
+        line += f", about {duration(elapsed * (total - done) / done)} left"
+    return line

@@ -16,10 +16,20 @@ from ..errors import UnspunError
 COMMANDS = ["compare", "index", "check", "scan", "serve", "eval"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its messages (usage errors quote what was typed) cleaned like everything else."""
+
+    def _print_message(self, message: str, file=None) -> None:  # type: ignore[override]
+        if message:
+            from .terminal import clean
+
+            (file or sys.stderr).write(clean(message, lines=True))
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="unspun",
         description="Find rewritten copies of articles, align the reused passages, and explain how the copy changed the story.",
     )
@@ -31,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .terminal import clean, err
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -38,20 +50,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except UnspunError as err:
-        print(f"unspun: error: {err}", file=sys.stderr)
-        return err.exit_code
+    except UnspunError as e:
+        err(f"unspun: error: {clean(e)}")
+        return e.exit_code
     except KeyboardInterrupt:
-        print("unspun: interrupted", file=sys.stderr)
+        err("unspun: interrupted")
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as err:  # a bug, not bad input: say so in one line; UNSPUN_DEBUG=1 shows the traceback
+    except Exception as e:  # a bug, not bad input: say so in one line; UNSPUN_DEBUG=1 shows the traceback
         if os.environ.get("UNSPUN_DEBUG"):
             raise
-        print(
-            f"unspun: internal error: {type(err).__name__}: {err} "
-            "(this is a bug; rerun with UNSPUN_DEBUG=1 for the traceback and report it)",
-            file=sys.stderr,
-        )
+        err(f"unspun: internal error: {type(e).__name__}: {clean(e)} "
+            "(this is a bug; rerun with UNSPUN_DEBUG=1 for the traceback and report it)")
         return 1

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 
-from .output import add_distortion_flag, format_match, write_json
+from ..words import plural
+from .output import add_distortion_flag, format_match
+from .terminal import clean, out, write_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,9 +42,9 @@ def run(args: argparse.Namespace) -> int:
     if args.html:
         from ..report import write_check_report
 
-        out = write_check_report(doc, matches, args.html)
+        page = write_check_report(doc, matches, args.html)
         if not args.json:
-            print(f"wrote {out}: {len(matches)} match(es) (JSON twin: {out.with_suffix('.json')})")
+            out(f"wrote {clean(page)}: {plural(len(matches), 'match', 'matches')} (JSON twin: {clean(page.with_suffix('.json'))})")
             return 0
     if args.json:
         from ..report import check_json
@@ -50,10 +52,10 @@ def run(args: argparse.Namespace) -> int:
         write_json(check_json(doc, matches))
         return 0
     if not matches:
-        print(f"{args.file}: no reuse found in {args.db}")
+        out(f"{clean(args.file)}: no reuse found in {clean(args.db)}")
         return 0
     for n, m in enumerate(matches, 1):
-        print(f"=== {n}. {m.a.id}  coverage: indexed {m.coverage_a:.0%}, {args.file} {m.coverage_b:.0%}")
-        print(format_match(m, show_low=args.all_distortions))
-        print()
+        out(f"=== match {n} of {len(matches)}: {clean(m.a.id)} (A, in the index) and {clean(args.file)} (B)")
+        out(format_match(m, show_low=args.all_distortions))
+        out()
     return 0

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from .output import add_distortion_flag, format_match, write_json
+from .output import add_distortion_flag, format_match
+from .terminal import clean, out, write_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("a", metavar="A", help="first document")
     p.add_argument("b", metavar="B", help="second document")
-    p.add_argument("--json", action="store_true", help="print Match.to_dict() as JSON")
+    p.add_argument("--json", action="store_true", help="print Match.to_dict() as JSON (the MatchOut that POST /compare answers)")
     p.add_argument("--no-judge", action="store_true", help="only align; skip provenance and distortions")
     p.add_argument("--html", metavar="OUT.html", help="write the side-by-side HTML page (and its JSON twin beside it)")
     add_distortion_flag(p)
@@ -38,12 +39,12 @@ def run(args: argparse.Namespace) -> int:
     if args.html:
         from ..report import write_pair_report
 
-        out = write_pair_report(match, args.html)
+        page = write_pair_report(match, args.html)
         if not args.json:
-            print(f"wrote {out} (JSON twin: {out.with_suffix('.json')})")
+            out(f"wrote {clean(page)} (JSON twin: {clean(page.with_suffix('.json'))})")
             return 0
     if args.json:
         write_json(match.to_dict())
     else:
-        print(format_match(match, show_low=args.all_distortions))
+        out(format_match(match, show_low=args.all_distortions))
     return 0

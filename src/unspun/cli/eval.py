@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..words import plural
 from ..evaluation.datasets import PAN13, pan13_dir
 from ..evaluation.judge_eval import SET_NAMES
-from .output import write_json
+from .bars import ProgressView
+from .terminal import err, out, write_json
 
 _PAN_DIR_HELP = (f"the PAN 2013 text-alignment corpus folder (default: ${PAN13.env}, else ../shared/data/{PAN13.name} "
                  "beside the checkout); tests/data/pan13 holds only the CI samples")
@@ -109,9 +110,9 @@ def run_pan(args: argparse.Namespace) -> int:
             result = evaluate(corpus, subset, workers=args.workers, out_dir=args.out, progress=bar.update)
         results[name] = result
         if not args.json:
-            print(f"== {name} ==")
-            print(result.table())
-            print()
+            out(f"== {name} ==")
+            out(result.table())
+            out()
     if args.json:
         write_json({k: v.to_dict() for k, v in results.items()})
     return 0
@@ -119,7 +120,6 @@ def run_pan(args: argparse.Namespace) -> int:
 
 def run_pan_scan(args: argparse.Namespace) -> int:
     from ..evaluation.pan_scan import pan_candidates, pan_scan
-    from ..progress import throttled
 
     if args.sample is not None and args.sample < 1:
         raise ConfigError(f"--sample must be at least 1, not {args.sample}")
@@ -127,20 +127,19 @@ def run_pan_scan(args: argparse.Namespace) -> int:
     if args.links:
         try:  # fail now, not after the scan, when the file cannot be written
             Path(args.links).open("a", encoding="utf-8").close()
-        except OSError as err:
-            raise ConfigError(f"cannot write --links file {args.links}: {err.strerror or err}") from None
+        except OSError as e:
+            raise ConfigError(f"cannot write --links file {args.links}: {e.strerror or e}") from None
     if args.candidates_only:
         result = pan_candidates(root, db=args.db)
-        print("candidate pairs (before alignment):")
+        out("candidate pairs (before alignment):")
     else:
-        result = pan_scan(
-            root, db=args.db, progress=throttled(lambda p: print(p, file=sys.stderr, flush=True)),
-            workers=args.workers or None, sample=args.sample, seed=args.seed,
-        )
-    print(result.report())
+        with ProgressView("eval pan-scan") as view:
+            result = pan_scan(root, db=args.db, progress=view, workers=args.workers or None, sample=args.sample,
+                              seed=args.seed)
+    out(result.report())
     if args.links:
         n = result.write_links(args.links)
-        print(f"{n} linked pairs written to {args.links}", file=sys.stderr)
+        err(f"{plural(n, 'linked pair')} written to {args.links}")
     return 0
 
 
@@ -159,15 +158,15 @@ def run_distortions(args: argparse.Namespace) -> int:
         raise ConfigError(f"--n must be at least 1, not {args.n}")
     results = run_sets(names, split=args.split, pan=args.pan, vitaminc=args.vitaminc, fixed_sample=args.fixed_sample,
                        sample=args.sample, n=args.n, seed=args.seed, background=args.background,
-                       progress=lambda s: print(f"judging {s} ...", file=sys.stderr, flush=True))
+                       progress=lambda s: err(f"judging {s} ..."))
     if not any(r.cases for r in results):
         raise ConfigError("no pair was judged: the corpora given hold no usable pairs")
     if args.json:
         write_json([r.to_dict() for r in results])
     else:
-        print(table(results))
+        out(table(results))
     if args.show:
         for r in results:
             for x in r.examples:
-                print(x)
+                out(x)
     return 0

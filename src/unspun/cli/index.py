@@ -1,16 +1,19 @@
-"""``unspun index add|rm|stats``: build and maintain a corpus index."""
+"""``unspun index add|rm|ls|stats``: build and maintain a corpus index."""
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
+from collections import deque
+from typing import Any, Iterable, Iterator
 
-from .output import write_json
+from ..words import plural
+from .bars import ProgressView
+from .terminal import clean, err, out, write_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("index", help="add documents to a corpus index, remove them, show its statistics",
+    p = sub.add_parser("index", help="add documents to a corpus index, remove them, list them, show its statistics",
                        description="Maintain a corpus index (one SQLite file, created on first use).")
     isub = p.add_subparsers(dest="index_command", metavar="ACTION")
     add = isub.add_parser("add", help="add files and directory trees (txt, md, html, jsonl, warc)",
@@ -31,48 +34,82 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add.add_argument("--no-vectors", action="store_true", help="create the index without passage embeddings (faster; "
                      "paraphrases that share few words are then missed)")
+    add.add_argument("--quiet", action="store_true", help="no progress on stderr")
     add.set_defaults(func=run_add)
     rm = isub.add_parser("rm", help="remove documents by id")
     rm.add_argument("ids", metavar="ID", nargs="+")
     rm.add_argument("--db", required=True, metavar="FILE")
     rm.set_defaults(func=run_rm)
-    st = isub.add_parser("stats", help="document count, sizes and parameters")
-    st.add_argument("--db", required=True, metavar="FILE")
-    st.add_argument("--json", action="store_true")
+    ls = isub.add_parser("ls", help="list the ids of the documents (sorted)",
+                         description="Print the id of every document in the index, one a line, sorted.")
+    ls.add_argument("patterns", metavar="PATTERN", nargs="*",
+                    help="only ids that match one of these shell-style patterns (e.g. 'wikinews/*')")
+    ls.add_argument("--db", required=True, metavar="FILE", help="index file")
+    ls.add_argument("--json", action="store_true",
+                    help="one JSON object a line per document: id, length and the title, url, published and byline it has")
+    ls.set_defaults(func=run_ls)
+    st = isub.add_parser("stats", help="documents, size on disk, vectors and parameters, in words",
+                         description="What the index holds, in words; --json prints every internal count.")
+    st.add_argument("--db", required=True, metavar="FILE", help="index file")
+    st.add_argument("--json", action="store_true",
+                    help="the internals as JSON (path, documents, characters, windows, band_rows, vectors, embedder, "
+                         "generation, params, bytes_on_disk)")
     st.set_defaults(func=run_stats)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
-class _Progress:
-    """A tqdm bar with docs/s on a terminal, a plain line every few seconds otherwise."""
+class _Tracked:
+    """The documents of the inputs, passed on to ``Index.add`` as they are read, and the progress of the
+    add in bytes of input: when the index reports N documents written, the bar stands at the end of the
+    last file all of whose documents are among those N (files are credited whole, in listing order)."""
 
-    def __init__(self, stream=None, every: float = 5.0):
-        self.stream = stream or sys.stderr
-        self.start = time.perf_counter()
-        self.last = self.start
-        self.every = every
-        self.bar = None
-        if self.stream.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(unit=" docs", file=self.stream, dynamic_ncols=True)
+    def __init__(self, docs: Iterable[Any], files: list[tuple[str, int]], view: ProgressView):
+        self.docs, self.view = docs, view
+        self.ends: dict[str, int] = {}  # path -> bytes of the files listed before it
+        total = 0
+        for path, size in files:
+            self.ends.setdefault(path, total)
+            total += size
+        self.total = total
+        self.read = 0
+        self.marks: deque[tuple[int, int]] = deque()  # (documents read, bytes of the files finished by then)
         self.done = 0
+        self.exhausted = False  # every input read: once all documents read are written, the add is done
 
-    def __call__(self, p) -> None:
-        n = p.done
-        if self.bar is not None:
-            self.bar.update(n - self.done)
-        else:
-            now = time.perf_counter()
-            if now - self.last >= self.every:
-                rate = n / max(now - self.start, 1e-9)
-                print(f"{n} documents, {rate:.0f} docs/s", file=self.stream, flush=True)
-                self.last = now
-        self.done = n
+    def __iter__(self) -> Iterator[Any]:
+        for doc in self.docs:
+            before = self.ends.get(str((doc.meta or {}).get("source", "")))
+            if before is not None and (not self.marks or before > self.marks[-1][1]):
+                self.marks.append((self.read, before))
+            self.read += 1
+            yield doc
+        self.exhausted = True
 
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+    def written(self, p: Any) -> None:
+        while self.marks and self.marks[0][0] <= p.done:
+            self.done = self.marks.popleft()[1]
+        if self.exhausted and p.done >= self.read:
+            self.done = self.total
+        self.view.update("add", self.done, self.total, "B", plural(p.done, "document"))
+
+    def finish(self, documents: int) -> None:
+        """The add returned (with nothing to write, no progress came): the bar at its end."""
+        if self.done < self.total:
+            self.done = self.total
+            self.view.update("add", self.total, self.total, "B", plural(documents, "document"))
+
+
+def _input_files(paths: list[str]) -> list[tuple[str, int]]:
+    """(path, size) of every input file, in the order ingest reads them (its problems are reported then)."""
+    from ..ingest import IngestReport, list_inputs
+
+    files = []
+    for f in list_inputs(paths, report=IngestReport()):
+        try:
+            files.append((f.path, os.stat(f.path).st_size))
+        except OSError:
+            continue
+    return files
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -81,29 +118,35 @@ def run_add(args: argparse.Namespace) -> int:
     from ..ingest import IngestReport, iter_documents
 
     report = IngestReport()
-    docs = iter_documents(args.paths, text_field=args.text_field, id_field=args.id_field, report=report)
     embedder = None if args.no_vectors else "auto"
-    progress = _Progress()
     t = time.perf_counter()
-    try:
+    with ProgressView("index add", quiet=args.quiet) as view:
+        view.start("listing the inputs")
+        docs = _Tracked(iter_documents(args.paths, text_field=args.text_field, id_field=args.id_field, report=report),
+                        _input_files(args.paths), view)
+        view.update("add", 0, docs.total, "B", "starting")
         with Index(args.db, embedder=embedder) as index:
-            result = index.add(docs, batch_size=args.batch_size, progress=progress, workers=_workers(args.workers))
-    finally:
-        progress.close()
+            result = index.add(docs, batch_size=args.batch_size, progress=docs.written, workers=_workers(args.workers))
+        if report.documents:  # nothing read: the error below is all there is to say
+            docs.finish(result.documents)
     dt = time.perf_counter() - t
     n = result.added + result.updated + result.unchanged
-    print(f"{args.db}: added {result.added}, updated {result.updated}, unchanged {result.unchanged}"
-          f" ({n / max(dt, 1e-9):.0f} docs/s)")
-    print(report.summary())
+    out(f"{args.db}: added {result.added}, updated {result.updated}, unchanged {result.unchanged}"
+        f" ({n / max(dt, 1e-9):.0f} docs/s)")
+    _print_report(report)
     for doc_id, why in result.skipped[:20]:
-        print(f"  {doc_id}: {why}")
+        out(f"  {clean(doc_id)}: {clean(why)}")
     if report.documents == 0 and report.problems:
         # nothing could be read at all: an error (exit 2) naming the first input and its reason;
         # a run that ingested something exits 0 and lists what it skipped in the summary above
         src, why = report.problems[0]
         more = report.problem_count - 1
-        raise InputError(f"{src}: {why}" + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""))
+        raise InputError(f"{src}: {why}" + (f" (and {plural(more, 'more problem')})" if more else ""))
     return 0
+
+
+def _print_report(report: Any) -> None:
+    out(report.summary(show=clean))
 
 
 def run_rm(args: argparse.Namespace) -> int:
@@ -114,10 +157,28 @@ def run_rm(args: argparse.Namespace) -> int:
         for i in args.ids:
             if not index.remove(i):
                 missing.append(i)
-    print(f"{args.db}: removed {len(args.ids) - len(missing)}")
+    out(f"{args.db}: removed {len(args.ids) - len(missing)}")
     for i in missing:
-        print(f"  not in the index: {i}", file=sys.stderr)
+        err(f"  not in the index: {clean(i)}")
     return 1 if missing else 0
+
+
+def run_ls(args: argparse.Namespace) -> int:
+    from fnmatch import fnmatchcase
+
+    from ..index import Index
+
+    with Index(args.db, readonly=True) as index:
+        for doc_id in index.ids():
+            if args.patterns and not any(fnmatchcase(doc_id, p) for p in args.patterns):
+                continue
+            if args.json:
+                doc = index.get(doc_id)
+                if doc is not None:
+                    write_json(doc.to_dict(with_text=False), lines=True)
+            else:
+                out(clean(doc_id))
+    return 0
 
 
 def run_stats(args: argparse.Namespace) -> int:
@@ -128,9 +189,28 @@ def run_stats(args: argparse.Namespace) -> int:
     if args.json:
         write_json(s)
         return 0
-    for k, v in s.items():
-        print(f"{k:14} {v}")
+    out(stats_text(s))
     return 0
+
+
+def stats_text(s: dict[str, Any]) -> str:
+    """``Index.stats()`` in words: what it holds, its size on disk, its vectors and its parameters."""
+    from ..progress import amount
+
+    fp = s["params"]
+    words = "content words (function words dropped)" if fp.get("content_words") else "words"
+    shingle = "" if fp.get("shingle", 1) == 1 else f", in shingles of {fp['shingle']}"
+    vectors = (f"yes: {plural(s['vectors'], 'passage vector')} ({s['embedder']} embedder), for reworded copies"
+               if s["embedder"] != "none" else "no (made with --no-vectors: reworded copies that share few words are missed)")
+    rows = [
+        ("index", clean(s["path"])),
+        ("documents", f"{s['documents']:,} ({s['characters']:,} characters)"),
+        ("size on disk", amount(s["bytes_on_disk"], "B") + " (the index file and the files beside it)"),
+        ("vectors", vectors),
+        ("fingerprints", f"windows of {fp['window']} {words}{shingle}, one every {fp['step']}; "
+                         f"{fp['num_perm']} MinHash values each, in {fp['bands']} bands (seed {fp['seed']})"),
+    ]
+    return "\n".join(f"{k + ':':14}{v}" for k, v in rows) + "\n(--json shows every internal count)"
 
 
 def _workers(n: int | None) -> int | None:

@@ -7,15 +7,17 @@ runs the same scan over files (paths, globs, fsspec URLs) on a Dask cluster (or
 from __future__ import annotations
 
 import argparse
-import sys
 
-from .output import add_distortion_flag, format_match, write_json
+from ..words import plural
+from .bars import ProgressView
+from .output import SUMMARY_LINES, add_distortion_flag, format_cluster, format_summary
+from .terminal import clean, err, out, write_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("scan", help="list every cluster of documents linked by reuse",
                        description="Scan the whole index (--db), or files on an executor (PATHs --out DIR, "
-                                   "--executor local|dask): clusters of documents linked by reuse, largest first.")
+                                   "--executor local|dask): clusters of documents linked by reuse: a summary line per cluster (those with a named original and distortions first), then the pairs of the top clusters.")
     p.add_argument("--db", metavar="FILE", help="index file (the embedded scan)")
     p.add_argument("paths", nargs="*", metavar="PATH_OR_GLOB",
                    help="scan these files instead of an index: files, directories, globs or fsspec URLs (needs --out)")
@@ -35,9 +37,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--params", metavar="FILE.json",
                    help="scan parameters as JSON, e.g. {\"candidates\": {\"min_hits\": 2}} (see unspun.params.ScanParams;"
                         " the fingerprint part must be the index's); written to DIR/params.json with --out")
-    p.add_argument("--json", action="store_true", help="one JSON object per cluster per line")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON object per cluster a line, in the summary's order: {\"documents\": [ids], \"pairs\": "
+                        "[Match.to_dict() ...]} (the ClusterOut of the service's scan jobs)")
+    p.add_argument("--top", type=int, default=3, metavar="N",
+                   help="after the summary, the pairs of the first N clusters in full (default: 3; 0: the summary only)")
+    p.add_argument("--details", action="store_true", help="every cluster in the summary, and the pairs of every cluster")
     p.add_argument("--no-judge", action="store_true", help="only align; skip provenance and distortions")
-    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--html", metavar="DIR", help="write an HTML report into DIR: index.html (paginated), one page per pair, JSON twins")
     add_distortion_flag(p)
     p.set_defaults(func=run)
@@ -73,77 +80,64 @@ def run(args: argparse.Namespace) -> int:
     if not args.db:
         raise ConfigError("nothing to scan: give --db INDEX, or PATHs with --out DIR")
     _check_workers(args.workers)
+    if args.top < 0:
+        raise ConfigError(f"--top must be 0 or more, not {args.top}")
     from ..index import Index
 
-    bars = _Bars(args.quiet)
-    n = 0
-    clusters = []
-    try:
-        with Index(args.db, readonly=True) as index:
-            found = index.scan(params=_params(args, index.params), judge=not args.no_judge, progress=bars,
-                               workers=args.workers or 1)
-            for n, cluster in enumerate(found, 1):
-                if n == 1:
-                    bars.close()
-                if args.html:
-                    clusters.append(cluster)
-                    if not args.json:
-                        continue
-                if args.json:
-                    write_json(cluster.to_dict(), lines=True)
-                    continue
-                print(f"=== cluster {n}: {len(cluster.documents)} documents, {len(cluster.matches)} linked pairs")
-                for d in cluster.documents:
-                    print(f"  {d}")
-                for m in cluster.matches:
-                    print()
-                    print(format_match(m, show_low=args.all_distortions))
-                print()
-    finally:
-        bars.close()
+    with Index(args.db, readonly=True) as index, ProgressView("scan", quiet=args.quiet) as view:
+        view.start()
+        total_docs = len(index)
+        clusters = list(index.scan(params=_params(args, index.params), judge=not args.no_judge, progress=view,
+                                   workers=args.workers or 1))
+    if args.json:
+        for cluster in clusters:
+            write_json(cluster.to_dict(), lines=True)
     if args.html:
         from ..report import write_scan_report
 
-        out = write_scan_report(clusters, args.html)
+        page = write_scan_report(clusters, args.html)
         if not args.json:
-            print(f"wrote {out}: {len(clusters)} cluster(s), {sum(len(c.matches) for c in clusters)} pair(s)")
-        return 0
-    if not args.json and n == 0:
-        print(f"{args.db}: no reuse found")
+            out(f"wrote {page}: {plural(len(clusters), 'cluster')}, {plural(sum(len(c.matches) for c in clusters), 'pair')}")
+    elif not args.json:
+        print_scan(args.db, total_docs, clusters, top=None if args.details else args.top,
+                   show_low=args.all_distortions)
     return 0
 
 
-class _Bars:
-    """Progress on stderr: a tqdm bar per stage on a terminal; otherwise a line per stage at its start, at
-    every twentieth of it and at its end."""
+def print_scan(source: str, total_docs: int, clusters: list, *, top: int | None, show_low: bool) -> None:
+    """The text of a scan: a headline, one summary line per cluster, then the pairs of the first ``top``
+    clusters (None: all) in full."""
+    from ..pipeline.clusters import summarize
 
-    def __init__(self, quiet: bool):
-        from ..progress import throttled
-
-        self.quiet = quiet
-        self.lines = None if sys.stderr.isatty() else throttled(lambda p: print(p, file=sys.stderr, flush=True))
-        self.bar = None
-        self.stage = None
-
-    def __call__(self, p) -> None:
-        if self.quiet:
-            return
-        if self.lines is not None:
-            self.lines(p)
-            return
-        if p.stage != self.stage:
-            self.close()
-            self.stage = p.stage
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=p.total, desc=p.stage, unit=p.unit.split()[-1], file=sys.stderr, dynamic_ncols=True)
-        self.bar.update(p.done - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-        self.stage = None
+    if not clusters:
+        out(f"{clean(source)}: no reuse found among {plural(total_docs, 'document')}")
+        return
+    summaries = [summarize(c) for c in clusters]
+    linked = len({d for c in clusters for d in c.documents})
+    out(f"{clean(source)}: {plural(len(clusters), 'cluster')} of reused text, {linked} of "
+        f"{plural(total_docs, 'document')} in them, {plural(sum(s.pairs for s in summaries), 'linked pair')}")
+    out("Clusters with a named original and distortions come first; best: the highest coverage of a pair; "
+        "high, medium: the distortions of all its pairs.")
+    out()
+    out("\n".join(format_summary(clusters, summaries, limit=None if top is None else SUMMARY_LINES)))
+    out()
+    shown = len(clusters) if top is None else min(top, len(clusters))
+    if shown == 0:
+        out("--top N shows the pairs of the first N clusters, --details those of every cluster.")
+        return
+    if shown == len(clusters):
+        out("The pairs of every cluster follow.")
+    else:
+        first = "cluster 1" if shown == 1 else f"clusters 1-{shown}"
+        out(f"The pairs of {first} follow (--details: every cluster; --html DIR: a report of every pair).")
+    out()
+    pair_no = 1
+    for n, (c, s) in enumerate(zip(clusters[:shown], summaries), 1):
+        out("\n".join(format_cluster(n, len(clusters), c, s, pair_no, show_low=show_low)))
+        pair_no += s.pairs
+    if shown < len(clusters):
+        out(f"{plural(len(clusters) - shown, 'more cluster')} in the summary above: --details lists their pairs, "
+            "--html DIR writes a report of every pair.")
 
 
 def run_distributed(args: argparse.Namespace) -> int:
@@ -172,24 +166,21 @@ def run_distributed(args: argparse.Namespace) -> int:
     else:
         executor = DaskExecutor(scheduler=args.scheduler, workers=args.workers)
         if not args.quiet:
-            print(f"dask dashboard: {executor.dashboard_link}", file=sys.stderr, flush=True)
-    bars = _Bars(args.quiet)
-    try:
-        with executor:
-            result = scan(source, executor, params, judge=not args.no_judge, out=args.out, keep_matches=bool(args.html),
-                          progress=bars)
-    finally:
-        bars.close()
-    for source, _kind, reason in result.problems[:20]:
-        print(f"  skipped {source}: {reason}", file=sys.stderr)
+            err(f"dask dashboard: {clean(executor.dashboard_link)}")
+    with ProgressView("scan", quiet=args.quiet) as view, executor:
+        view.start()
+        result = scan(source, executor, params, judge=not args.no_judge, out=args.out, keep_matches=bool(args.html),
+                      progress=view)
+    for where, _kind, reason in result.problems[:20]:
+        err(f"  skipped {clean(where)}: {clean(reason)}")
     if len(result.problems) > 20:
-        print(f"  ... and {len(result.problems) - 20} more skipped", file=sys.stderr)
-    out = args.out.rstrip("/")
-    print(f"{result.summary()}")
-    print(f"wrote {out}/clusters.jsonl, {out}/params.json and {len(result.parts)} part file(s) in {out}/pairs/")
+        err(f"  ... and {len(result.problems) - 20} more skipped")
+    folder = clean(args.out.rstrip("/"))
+    out(result.summary())
+    out(f"wrote {folder}/clusters.jsonl, {folder}/params.json and {plural(len(result.parts), 'part file')} in {folder}/pairs/")
     if args.html:
         from ..report import write_scan_report
 
         page = write_scan_report(result.clusters, args.html)
-        print(f"wrote {page}: {len(result.clusters)} cluster(s), {result.linked_pairs} pair(s)")
+        out(f"wrote {page}: {plural(len(result.clusters), 'cluster')}, {plural(result.linked_pairs, 'pair')}")
     return 0

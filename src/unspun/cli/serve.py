@@ -5,9 +5,10 @@ import argparse
 import ipaddress
 import os
 import stat
-import sys
 
 from ..errors import ConfigError, MissingDependency, StoreError
+from ..words import plural
+from .terminal import err
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -95,18 +96,18 @@ def read_token(args: argparse.Namespace) -> str | None:
             st = os.stat(args.token_file)
             with open(args.token_file, encoding="utf-8") as fh:
                 token = fh.read().strip()
-        except OSError as err:
-            raise ConfigError(f"--token-file {args.token_file}: cannot be read ({err.strerror or err})") from None
+        except OSError as e:
+            raise ConfigError(f"--token-file {args.token_file}: cannot be read ({e.strerror or e})") from None
         except UnicodeDecodeError:
             raise ConfigError(f"--token-file {args.token_file}: not a text file") from None
         if not token or "\n" in token:
             raise ConfigError(f"--token-file {args.token_file}: must hold the token on one line")
         if st.st_mode & (stat.S_IRGRP | stat.S_IROTH):
-            print(f"unspun: warning: {args.token_file} can be read by other users (chmod 600 it)", file=sys.stderr)
+            err(f"unspun: warning: {args.token_file} can be read by other users (chmod 600 it)")
         return token
     if args.token:
-        print("unspun: warning: --token is visible to every user of this machine in 'ps'; "
-              "use UNSPUN_TOKEN or --token-file instead", file=sys.stderr)
+        err("unspun: warning: --token is visible to every user of this machine in 'ps'; "
+            "use UNSPUN_TOKEN or --token-file instead")
     return env or args.token or None
 
 
@@ -143,14 +144,13 @@ def run(args: argparse.Namespace) -> int:
     )
     check_index(args.db, args.create)
     if not _is_loopback(args.host) and not token:
-        print(f"unspun: warning: serving on {args.host} without a token: anyone who can reach it can change the index",
-              file=sys.stderr)
+        err(f"unspun: warning: serving on {args.host} without a token: anyone who can reach it can change the index")
     runtime, cfg = make_runtime(cfg)
     os.environ[RUNTIME_ENV] = cfg.runtime_dir  # the workers read their configuration from there
     # fewer malloc arenas in the workers (glibc makes up to 8 per core for threads): memory stays flat under load
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     try:
-        print(f"unspun: serving {args.db} with {workers} worker process{'es' if workers > 1 else ''}", file=sys.stderr)
+        err(f"unspun: serving {args.db} with {plural(workers, 'worker process', 'worker processes')}")
         uvicorn.run("unspun.service:app_from_env", factory=True, workers=workers, host=args.host, port=args.port,
                     log_level=args.log_level, server_header=False, timeout_graceful_shutdown=5)
     finally:

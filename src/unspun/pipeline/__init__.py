@@ -42,7 +42,7 @@ def __getattr__(name: str) -> Any:
 def scan(source: "Source", executor: "Executor", params: ScanParams = DEFAULT_PARAMS, *, judge: bool = True,
          out: str | None = None, keep_matches: bool = False, progress: ProgressFn | None = None,
          partitions: int | None = None, align_chunk: int | None = None) -> "ScanResult":
-    """Every copy cluster of ``source`` (largest first), found on ``executor``: candidate pairs, verified,
+    """Every copy cluster of ``source`` (in the order of :mod:`.clusters`), found on ``executor``: candidate pairs, verified,
     aligned and judged (unless ``judge`` is false), linked at ``params.min_coverage``, clustered.
 
     Each cluster's matches come without texts, provenance and distortions unless ``keep_matches``; with

@@ -22,6 +22,7 @@ from typing import Any, Iterator, Protocol
 from ..params import DEFAULT_PARAMS, ScanParams
 from ..progress import ProgressFn, report
 from ..types import Cluster
+from ..words import plural
 from .batches import AlignOptions, Aligned
 from .candidates import Pair
 from .executors.base import Executor
@@ -45,7 +46,7 @@ class Source(Protocol):
 
 @dataclass
 class ScanResult:
-    """What a scan found: clusters (largest first), counts, the part files written, the inputs skipped and
+    """What a scan found: clusters (in the order of :mod:`.clusters`), counts, the part files written, the inputs skipped and
     ignored, CPU-seconds per stage, sizes, wall-clock seconds per phase, and the parameters it ran with."""
 
     clusters: list[Cluster]
@@ -61,10 +62,10 @@ class ScanResult:
     params: ScanParams = DEFAULT_PARAMS
 
     def summary(self) -> str:
-        s = (f"{self.documents} documents, {self.candidate_pairs} candidate pairs, {self.linked_pairs} linked pairs, "
-             f"{len(self.clusters)} clusters")
+        s = (f"{plural(self.documents, 'document')}, {plural(self.candidate_pairs, 'candidate pair')}, "
+             f"{plural(self.linked_pairs, 'linked pair')}, {plural(len(self.clusters), 'cluster')}")
         if self.problems:
-            s += f"; {len(self.problems)} inputs skipped"
+            s += f"; {plural(len(self.problems), 'input')} skipped"
         return s
 
 
@@ -168,7 +169,7 @@ def _counts(result: Any) -> tuple[int, int, float]:
 
 
 def write_outputs(out: str, clusters: list[Cluster], params: ScanParams) -> None:
-    """``out/clusters.jsonl`` (one line per cluster, largest first) and ``out/params.json``."""
+    """``out/clusters.jsonl`` (one line per cluster, in the order of :mod:`.clusters`) and ``out/params.json``."""
     lines = [json.dumps({"documents": list(c.documents), "pairs": [[m.a.id, m.b.id] for m in c.matches]}, ensure_ascii=False)
              for c in clusters]
     write_text(f"{out.rstrip('/')}/clusters.jsonl", "".join(line + "\n" for line in lines))

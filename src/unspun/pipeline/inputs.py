@@ -62,7 +62,7 @@ class Problems:
     def add_problem(self, source: str, kind: str, reason: str) -> None:
         self.problems.append((source, kind, reason))
 
-    def add_ignored(self, kind: str) -> None:
+    def add_ignored(self, kind: str, source: str | None = None) -> None:
         self.ignored[kind] = self.ignored.get(kind, 0) + 1
 
 

@@ -9,6 +9,7 @@ from ..params import DEFAULT_PARAMS, ScanParams
 from ..types import Cluster, Document, Match
 from .boilerplate import Boilerplate
 from .candidates import Pair
+from .clusters import rank_clusters
 
 
 def finish_match(a: Document, b: Document, passages: Sequence[Any], *, judge: bool = True,
@@ -60,8 +61,9 @@ def keep_linked(matches: Iterable[Match], min_coverage: float = 0.0) -> list[Mat
 def link_clusters(matches: Iterable[Match], min_coverage: float = 0.0) -> list[Cluster]:
     """Connected components of the documents linked by ``matches`` (union-find).
 
-    Deterministic: documents sorted inside a cluster, matches sorted by (a, b),
-    clusters ordered largest first, then by their first document id."""
+    Deterministic: documents sorted inside a cluster, clusters and the matches inside each in the order
+    of :func:`unspun.pipeline.clusters.rank_clusters` (a named original with distortions first; without a
+    judge, largest first)."""
     linked = keep_linked(matches, min_coverage)
     parent: dict[str, str] = {}
 
@@ -83,17 +85,14 @@ def link_clusters(matches: Iterable[Match], min_coverage: float = 0.0) -> list[C
     by_root: dict[str, list[Match]] = {}
     for m in linked:
         by_root.setdefault(find(m.a.id), []).append(m)
-    clusters = [
-        Cluster(tuple(sorted(ids)), tuple(sorted(by_root.get(root, []), key=lambda m: (m.a.id, m.b.id))))
-        for root, ids in members.items()
-    ]
-    clusters.sort(key=lambda c: (-len(c.documents), c.documents[0]))
-    return clusters
+    return rank_clusters(Cluster(tuple(ids), tuple(by_root.get(root, []))) for root, ids in members.items())
 
 
 def light(m: Match) -> Match:
-    """A match without its texts, provenance and distortions: what the client needs to cluster."""
-    return replace(m, a=Document(m.a.id, ""), b=Document(m.b.id, ""), evidence=(), distortions=())
+    """A match without its texts and evidence, its distortions without their detail: what the client needs
+    to cluster and to rank the clusters (the verdict and the distortions' severities)."""
+    return replace(m, a=Document(m.a.id, ""), b=Document(m.b.id, ""), evidence=(),
+                   distortions=tuple(replace(d, detail="") for d in m.distortions))
 
 
 def match_line(m: Match) -> str:

@@ -173,13 +173,11 @@ def file_links(total_pairs: int) -> ScanLinks:
 
 
 def sort_clusters(clusters: Iterable[Cluster]) -> list[Cluster]:
-    """Largest clusters first; inside each, pairs by score, then most distorted, then ids."""
-    out = []
-    for c in clusters:
-        ms = sorted(c.matches, key=lambda m: (-m.score, -len(m.distortions), m.a.id, m.b.id))
-        out.append(Cluster(tuple(sorted(c.documents)), tuple(ms)))
-    out.sort(key=lambda c: (-len(c.documents), -len(c.matches), c.documents[:1]))
-    return out
+    """The clusters in the scan's one order (:func:`unspun.pipeline.clusters.rank_clusters`): a scan's
+    result is already in it, so cluster *n* and pair *n* of the report are those of ``unspun scan``."""
+    from ..pipeline.clusters import rank_clusters
+
+    return rank_clusters(clusters)
 
 
 def scan_json(clusters: Sequence[Cluster]) -> dict[str, Any]:
