@@ -154,8 +154,9 @@ def _containment(pairing: Pairing) -> list[Evidence]:
     hi, lo = max(sa, sb), min(sa, sb)
     return [Evidence(
         "containment",
-        f"{hi:.0%} of {copy}'s text is shared with {orig}, but only {lo:.0%} of {orig}'s is shared with {copy}: "
-        f"a copy usually takes most of itself from the original, which has material the copy left out.",
+        f"{hi:.0%} of {copy.upper()}'s text is in sentences paired with {orig.upper()}'s, but only {lo:.0%} of "
+        f"{orig.upper()}'s is in sentences paired with {copy.upper()}'s: a copy usually takes most of itself from the "
+        f"original, which has material the copy left out.",
         max(-W_CONTAINMENT, min(W_CONTAINMENT, 2 * diff)),
     )]
 

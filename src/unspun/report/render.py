@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from markupsafe import Markup
 
 from ..errors import InputError
+from ..words import plural
 from ..types import Cluster, Document, Match
 from .view import SEVERITIES, doc_view, json_data_uri, pair_view, severity_totals, to_json
 
@@ -217,7 +218,7 @@ def render_scan_page(
     links = links or file_links(stats["pairs"])
     npages = page_count(clusters, page_size)
     if not 1 <= page <= npages:
-        raise InputError(f"page {page} does not exist: the report has {npages} page(s)")
+        raise InputError(f"page {page} does not exist: the report has {plural(npages, 'page')}")
     lo, hi = (page - 1) * page_size, page * page_size
     row = 0  # index over all rows (a cluster without pairs takes one row)
     pair_no = 0

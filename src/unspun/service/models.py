@@ -92,6 +92,25 @@ class DistortionOut(_Out):
     b: SpanOut | None
     detail: str
     severity: str = Field(description="high, medium or low")
+    confidence: float = Field(description="how sure the judge is that this is a real change (0-1); the severity "
+                                          "follows from it: high >= 0.8, medium >= 0.5")
+
+
+class SentenceLinkOut(_Out):
+    a: list[SpanOut] = Field(description="the sentence(s) of a in this row (empty for a b-only row)")
+    b: list[SpanOut] = Field(description="the sentence(s) of b in this row (empty for an a-only row)")
+    kind: Literal["same", "reworded", "a-only", "b-only"]
+    score: float
+
+
+class SentenceMapOut(_Out):
+    """Every sentence in and around the reused passages, matched 1:1, 1:2 or 2:1 (monotone), or on one side only."""
+
+    links: list[SentenceLinkOut]
+    covered_a: float = Field(description="share of a's examined sentences (by characters) matched in b")
+    covered_b: float = Field(description="share of b's examined sentences (by characters) matched in a")
+    capped: bool | None = Field(None, description="true when only part of a very long match was examined")
+    note: str | None = Field(None, description="which part was examined, when capped")
 
 
 class MatchOut(_Out):
@@ -105,6 +124,7 @@ class MatchOut(_Out):
     original: Literal["a", "b", "unknown"]
     evidence: list[EvidenceOut]
     distortions: list[DistortionOut]
+    sentence_map: SentenceMapOut | None = Field(None, description="absent when the match was not judged")
 
 
 class DocumentOut(_Out):
