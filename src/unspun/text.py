@@ -6,6 +6,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from .types import Span
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
@@ -55,14 +57,66 @@ class Words:
 
 
 def words(text: str) -> Words:
-    starts: list[int] = []
-    ends: list[int] = []
-    norms: list[str] = []
-    for m in _WORD.finditer(text):
-        starts.append(m.start())
-        ends.append(m.end())
-        norms.append(norm_word(m.group()))
-    return Words(starts, ends, norms)
+    """The tokens of ``text`` (the pattern ``\\w+(?:['’]\\w+)*``) with their offsets and normalised forms."""
+    starts, ends, raw = token_spans(text)
+    norms = raw if text.isascii() else list(map(norm_word, raw))
+    return Words(starts.tolist(), ends.tolist(), norms)
+
+
+# --------------------------------------------------------------------------- bulk tokenisation
+
+#: ``\\w`` of Python's ``re`` for the ASCII characters: letters, digits and the underscore
+_ASCII_WORD_CHARS = np.array([chr(c).isalnum() or c == 95 for c in range(128)], dtype=bool)
+#: ASCII lower-casing as a byte table
+_ASCII_LOWER = np.array([ord(chr(c).lower()) for c in range(128)], dtype=np.uint8)
+_BMP_WORD_CHARS: list[np.ndarray] = []  # filled on first use: ``\\w`` for every code point below 0x10000
+
+
+def _bmp_word_chars() -> np.ndarray:
+    if not _BMP_WORD_CHARS:
+        _BMP_WORD_CHARS.append(np.array([chr(c).isalnum() or c == 95 for c in range(0x10000)], dtype=bool))
+    return _BMP_WORD_CHARS[0]
+
+
+def _word_chars(cp: np.ndarray) -> np.ndarray:
+    """Which code points ``cp`` (uint32) ``re``'s ``\\w`` matches: ``str.isalnum()`` or the underscore."""
+    bmp = cp < 0x10000
+    out = np.zeros(len(cp), dtype=bool)
+    out[bmp] = _bmp_word_chars()[cp[bmp]]
+    if not bmp.all():  # characters beyond the BMP: each distinct one asked once
+        far, inv = np.unique(cp[~bmp], return_inverse=True)
+        out[~bmp] = np.array([chr(int(c)).isalnum() for c in far], dtype=bool)[inv]
+    return out
+
+
+def token_spans(text: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Start and end offsets (int64 arrays) and the strings of the tokens of ``text`` — exactly what
+    ``_WORD.finditer`` finds, in bulk: each character classified by array look-ups, a token being a run of
+    word characters with single apostrophes (' or ’) between them.  ASCII tokens come lower-cased (their
+    normalised form); other text's tokens as written."""
+    if text.isascii():
+        code = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+        word = _ASCII_WORD_CHARS[code]
+        apos = code == 39
+    else:
+        code = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        word = _word_chars(code)
+        apos = (code == 39) | (code == 0x2019)
+    tok = word.copy()
+    if len(code) > 2:
+        tok[1:-1] |= apos[1:-1] & word[:-2] & word[2:]
+    edges = np.diff(tok.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    if not len(starts):
+        return starts, ends, []
+    if code.dtype == np.uint8:
+        kept = np.where(tok, _ASCII_LOWER[code], np.uint8(32))
+        raw = kept.tobytes().decode("ascii").split()
+    else:
+        kept = np.where(tok, code, np.uint32(32))
+        raw = kept.tobytes().decode("utf-32-le", "surrogatepass").split()
+    return starts, ends, raw
 
 
 _SENT_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s)|\n\s*\n|[.!?]["”’]?(?=[A-Z“"])""")

@@ -1,0 +1,63 @@
+"""The bulk tokeniser (``unspun.text.token_spans``, array look-ups) against the regex it replaces."""
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from unspun.align import prepare
+from unspun.text import STOPWORDS, norm_word, sentences, stem, token_spans, words
+
+_WORD = re.compile(r"\w+(?:['’]\w+)*")  # the reference: what words() found with finditer
+
+
+def reference(text: str) -> tuple[list[int], list[int], list[str]]:
+    ms = list(_WORD.finditer(text))
+    return [m.start() for m in ms], [m.end() for m in ms], [norm_word(m.group()) for m in ms]
+
+
+# letters, digits, apostrophes of both kinds, spaces, punctuation, accents and characters beyond the BMP
+_ALPHABET = st.sampled_from(list("ab Z9_'’.-\n\t") + ["é", "\u0301", "ß", "İ", "ﬁ", "中", "𝔘", "١", "\u00a0", "\ud800"])
+_TEXTS = st.one_of(st.text(_ALPHABET, max_size=60), st.text(max_size=60))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS)
+def test_token_spans_equal_the_regex(text):
+    starts, ends, raw = token_spans(text)
+    ref_s, ref_e, ref_n = reference(text)
+    assert starts.tolist() == ref_s and ends.tolist() == ref_e
+    w = words(text)
+    assert (w.starts, w.ends, w.norms) == (ref_s, ref_e, ref_n)
+    assert [norm_word(x) for x in raw] == ref_n
+
+
+def reference_prepare(text: str):
+    """The aligner's reading of a text as a per-word loop (the code ``prepare`` replaced)."""
+    sents = sentences(text)
+    w = words(text)
+    terms, sent, starts, ends, stems = [[] for _ in sents], [], [], [], []
+    si = 0
+    for start, end, norm in zip(w.starts, w.ends, w.norms):
+        while si < len(sents) and sents[si].end <= start:
+            si += 1
+        if si >= len(sents):
+            break
+        if start < sents[si].start or norm in STOPWORDS or len(norm) < 2 and not norm.isdigit():
+            continue
+        st = stem(norm)
+        terms[si].append(st)
+        sent.append(si)
+        starts.append(start)
+        ends.append(end)
+        stems.append(st)
+    return terms, sent, starts, ends, stems
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["The", "cat", "sat.", "On", "a", "mat,", "Dogs", "slept", "42", "x", "\n\n", "Café",
+                                 "l’été", "it's", "—", "!", "?", "  ", "Über", "ran"]), max_size=40).map(" ".join))
+def test_prepare_equals_the_per_word_loop(text):
+    side = prepare(text)
+    assert (side.terms, side.word_sent, side.word_starts, side.word_ends, side.word_stems) == reference_prepare(text)
