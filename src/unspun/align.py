@@ -954,6 +954,127 @@ def _capped_seeds(seeds: dict[tuple[int, int], float], work: AlignWork) -> dict[
     return {k: seeds[k] for k in zip(i.tolist(), j.tolist())}
 
 
+@dataclass
+class _Pair:
+    """What every stage after seeding reads of one aligned pair."""
+
+    A: _Side
+    B: _Side
+    ov: _Overlap
+    frag: _Fragments
+    seeds: dict[tuple[int, int], float]  # (sentence of a, sentence of b) -> seed score
+    p: AlignParams
+    work: AlignWork
+
+    def spans(self, g: list[tuple[int, int]]) -> tuple[Span, Span]:
+        return (
+            _span_of(self.A, min(s[0] for s in g), max(s[0] for s in g)),
+            _span_of(self.B, min(s[1] for s in g), max(s[1] for s in g)),
+        )
+
+
+def _all_seeds(A: _Side, B: _Side, ov: _Overlap, wa, wb, vocab: tuple[np.ndarray, np.ndarray, int], embedder: Any,
+               p: AlignParams, work: AlignWork) -> dict[tuple[int, int], float]:
+    """Seed sentence pairs and their scores: lexical, merged neighbours, shared n-grams, then (optionally)
+    semantic ones; the best kept and capped."""
+    seeds = _lexical_seeds(ov, p, work)
+    if p.merge_window > 1:
+        for k, v in _merged_seeds(ov, wa, wb, p, set(seeds), work).items():
+            seeds.setdefault(k, v)
+    check_deadline()
+    fresh = sorted(_ngram_seeds(A, B, p.ngram, vocab) - seeds.keys())
+    if fresh:  # scored by the sentences' real similarity, so a shared name alone is weak
+        ij = np.array(fresh, dtype=np.int64)
+        seeds.update(zip(fresh, ov.cos_at(ij[:, 0], ij[:, 1]).tolist()))
+    if p.use_embeddings:
+        from .embed import get_embedder
+
+        emb = embedder if embedder is not None else get_embedder()
+        seeds = _keep_best(seeds, p.best_ratio)
+        seeds.update(_semantic_seeds(A, B, ov, emb, p, set(seeds)))
+    return _capped_seeds(_keep_best(seeds, p.best_ratio), work)
+
+
+def _grouped(pair: _Pair, groups: list[list[tuple[int, int]]]) -> list[list[tuple[int, int]]]:
+    """The extended groups of sentence pairs with weak ends trimmed, inserted foreign text split off,
+    overlaps resolved, weak groups dropped, the rest grown at their ends."""
+    p, work, frag, seeds = pair.p, pair.work, pair.frag, pair.seeds
+    groups = [_trim_weak_ends(g, seeds, p.trim_ratio) for g in groups]
+    if p.split_inserted:
+        groups = [h for g in groups for h in _split_foreign(g, 1, pair.B, pair.A, work)]
+        groups = [h for g in groups for h in _split_foreign(g, 0, pair.A, pair.B, work)]
+
+    frag_cos = {id(g): frag.cos(g) for g in groups}
+    work.steps += len(groups)
+    groups = _resolve_overlaps(groups, lambda g: frag_cos[id(g)] * math.log1p(len(g)))
+    check_deadline()
+
+    def strong_enough(g: list[tuple[int, int]]) -> bool:
+        sa, sb = pair.spans(g)
+        if min(len(sa), len(sb)) < min(p.min_chars, p.lone_min_chars) or len(g) < p.min_seeds:
+            return False
+        return len(g) > 1 or seeds[g[0]] >= p.single_seed_min
+
+    groups = [g for g in groups if strong_enough(g)]
+    if p.grow_sim > 0 and groups:
+        groups = _grow_ends(groups, pair.ov, seeds, p, work)
+    return groups
+
+
+def _placed(pair: _Pair, groups: list[list[tuple[int, int]]]) -> list[tuple[list[tuple[int, int]], Span, Span]]:
+    """Each group with its spans in both texts (refined to the reused words), adjacent ones joined."""
+    p, a, b = pair.p, pair.A.text, pair.B.text
+    items = []
+    for g in groups:
+        sa, sb = pair.spans(g)
+        if p.refine_window:
+            sa, sb = _refine(pair.A, pair.B, sa, sb, p.refine_window, p.refine_min_words)
+        items.append((g, sa, sb))
+
+    def joinable(x, y) -> bool:
+        # a credit or attribution line on one side where the other side runs on: inserted there, keep them apart
+        a_gap, b_gap = a[x[1].end : y[1].start], b[x[2].end : y[2].start]
+        if _inserted_line(a, x[1].end, y[1].start) and not any(ch.isalnum() for ch in b_gap):
+            return False
+        if _inserted_line(b, x[2].end, y[2].start) and not any(ch.isalnum() for ch in a_gap):
+            return False
+        return pair.frag.cos(x[0] + y[0]) >= p.validate_cosine
+
+    return _join_adjacent(items, p.join_gap, joinable, pair.work)
+
+
+def _scored(pair: _Pair, items: list[tuple[list[tuple[int, int]], Span, Span]]) -> tuple[list[Passage], list[Passage]]:
+    """The passages strong enough to report; the short ones only when the texts share nothing longer."""
+    p, seeds = pair.p, pair.seeds
+    passages: list[Passage] = []
+    lone: list[Passage] = []
+    for g, sa, sb in items:
+        c = pair.frag.cos(g)
+        mean_seed = sum(seeds[s] for s in g) / len(g)
+        size, score = min(len(sa), len(sb)), max(c, mean_seed)
+        if size < min(p.min_chars, p.lone_min_chars) or score < p.min_score:
+            continue  # trimmed below the minimum, or too weak a match as a whole
+        if size >= p.min_chars:
+            passages.append(Passage(sa, sb, round(score, 4), _kind(c, mean_seed)))
+        elif score >= p.lone_min_score:
+            lone.append(Passage(sa, sb, round(score, 4), _kind(c, mean_seed)))
+    return passages, lone
+
+
+def _with_summaries(passages: list[Passage], summaries: list[tuple[int, Passage]], p: AlignParams) -> list[Passage]:
+    """A whole-text summary replaces the fragments it overlaps on its short side, unless those fragments
+    are copies (as long on both sides) covering much of it."""
+    for side, sp in summaries:
+        short = sp.b if side == 0 else sp.a
+        under = [x for x in passages if (x.b if side == 0 else x.a).overlaps(short)]
+        copied = sum(len(x.b if side == 0 else x.a) for x in under if max(len(x.a), len(x.b)) <= p.summary_copy_ratio * min(len(x.a), len(x.b)))
+        if copied >= p.summary_copied * len(short):
+            continue
+        passages = [x for x in passages if x not in under]
+        passages.append(sp)
+    return passages
+
+
 def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = None,
           work: AlignWork | None = None) -> list[Passage]:
     """Find the passages that ``a`` and ``b`` share.
@@ -976,99 +1097,19 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
     wa, wb = _tfidf(A, B, vocab)
     ov = _Overlap.of(A, B, wa, wb, work)
     check_deadline()
-    seeds = _lexical_seeds(ov, p, work)
-    if p.merge_window > 1:
-        for k, v in _merged_seeds(ov, wa, wb, p, set(seeds), work).items():
-            seeds.setdefault(k, v)
-    check_deadline()
-    fresh = sorted(_ngram_seeds(A, B, p.ngram, vocab) - seeds.keys())
-    if fresh:  # scored by the sentences' real similarity, so a shared name alone is weak
-        ij = np.array(fresh, dtype=np.int64)
-        seeds.update(zip(fresh, ov.cos_at(ij[:, 0], ij[:, 1]).tolist()))
-    if p.use_embeddings:
-        from .embed import get_embedder
-
-        emb = embedder if embedder is not None else get_embedder()
-        seeds = _keep_best(seeds, p.best_ratio)
-        seeds.update(_semantic_seeds(A, B, ov, emb, p, set(seeds)))
-    seeds = _capped_seeds(_keep_best(seeds, p.best_ratio), work)
+    seeds = _all_seeds(A, B, ov, wa, wb, vocab, embedder, p, work)
     work.seeds += len(seeds)
     if not seeds:
         return []
     check_deadline()
     seed_list = sorted(seeds)
-    frag = _Fragments(wa, wb, work)
-    groups = _extend(seed_list, frag, p.max_gap, p, work)
-
+    pair = _Pair(A, B, ov, _Fragments(wa, wb, work), seeds, p, work)
+    groups = _extend(seed_list, pair.frag, p.max_gap, p, work)
     summaries = _summaries(seed_list, A, B, wa, wb, p, work) if p.summary_gap > 0 else []
     check_deadline()
-
-    groups = [_trim_weak_ends(g, seeds, p.trim_ratio) for g in groups]
-    if p.split_inserted:
-        groups = [h for g in groups for h in _split_foreign(g, 1, B, A, work)]
-        groups = [h for g in groups for h in _split_foreign(g, 0, A, B, work)]
-
-    frag_cos = {id(g): frag.cos(g) for g in groups}
-    work.steps += len(groups)
-    groups = _resolve_overlaps(groups, lambda g: frag_cos[id(g)] * math.log1p(len(g)))
-    check_deadline()
-
-    def spans(g: list[tuple[int, int]]) -> tuple[Span, Span]:
-        return (
-            _span_of(A, min(s[0] for s in g), max(s[0] for s in g)),
-            _span_of(B, min(s[1] for s in g), max(s[1] for s in g)),
-        )
-
-    def strong_enough(g: list[tuple[int, int]]) -> bool:
-        sa, sb = spans(g)
-        if min(len(sa), len(sb)) < min(p.min_chars, p.lone_min_chars) or len(g) < p.min_seeds:
-            return False
-        return len(g) > 1 or seeds[g[0]] >= p.single_seed_min
-
-    groups = [g for g in groups if strong_enough(g)]
-    if p.grow_sim > 0 and groups:
-        groups = _grow_ends(groups, ov, seeds, p, work)
-
-    items = []
-    for g in groups:
-        sa, sb = spans(g)
-        if p.refine_window:
-            sa, sb = _refine(A, B, sa, sb, p.refine_window, p.refine_min_words)
-        items.append((g, sa, sb))
-    def joinable(x, y) -> bool:
-        # a credit or attribution line on one side where the other side runs on: inserted there, keep them apart
-        a_gap, b_gap = a[x[1].end : y[1].start], b[x[2].end : y[2].start]
-        if _inserted_line(a, x[1].end, y[1].start) and not any(ch.isalnum() for ch in b_gap):
-            return False
-        if _inserted_line(b, x[2].end, y[2].start) and not any(ch.isalnum() for ch in a_gap):
-            return False
-        return frag.cos(x[0] + y[0]) >= p.validate_cosine
-
-    items = _join_adjacent(items, p.join_gap, joinable, work)
-    passages: list[Passage] = []
-    lone: list[Passage] = []  # short passages, kept only when the texts share nothing longer
-    for g, sa, sb in items:
-        c = frag.cos(g)
-        mean_seed = sum(seeds[s] for s in g) / len(g)
-        size, score = min(len(sa), len(sb)), max(c, mean_seed)
-        if size < min(p.min_chars, p.lone_min_chars) or score < p.min_score:
-            continue  # trimmed below the minimum, or too weak a match as a whole
-        if size >= p.min_chars:
-            passages.append(Passage(sa, sb, round(score, 4), _kind(c, mean_seed)))
-        elif score >= p.lone_min_score:
-            lone.append(Passage(sa, sb, round(score, 4), _kind(c, mean_seed)))
+    passages, lone = _scored(pair, _placed(pair, _grouped(pair, groups)))
     if not passages and not summaries:
         passages = lone
-    if summaries:
-        # a whole-text summary replaces the fragments it overlaps on its short side,
-        # unless those fragments are copies (as long on both sides) covering much of it
-        for side, sp in summaries:
-            short = sp.b if side == 0 else sp.a
-            under = [x for x in passages if (x.b if side == 0 else x.a).overlaps(short)]
-            copied = sum(len(x.b if side == 0 else x.a) for x in under if max(len(x.a), len(x.b)) <= p.summary_copy_ratio * min(len(x.a), len(x.b)))
-            if copied >= p.summary_copied * len(short):
-                continue
-            passages = [x for x in passages if x not in under]
-            passages.append(sp)
+    passages = _with_summaries(passages, summaries, p)
     passages.sort(key=lambda x: (x.a.start, x.b.start))
     return passages
