@@ -38,7 +38,7 @@ from scipy import sparse
 
 from .deadline import check_deadline
 from .overlap import MAX_PARTNERS, AlignWork, Distinct, cap_partners, compare_rows, expand, lookup, row_values, scored_pairs
-from .text import STOPWORDS, norm_word, sentences, stem, token_spans
+from .text import STOPWORDS, normed_tokens, sentences, stem
 from .types import Passage, Span
 
 
@@ -136,8 +136,7 @@ def prepare(text: str) -> _Side:
     """What the aligner reads of one text (a pure function of it: a caller aligning one document with many
     may prepare it once and pass it to :func:`align`)."""
     sents = sentences(text)
-    starts, ends, raw = token_spans(text)
-    norms = raw if text.isascii() else list(map(norm_word, raw))
+    starts, ends, norms = normed_tokens(text)
     if not sents or not norms:
         return _Side(text, sents, [[] for _ in sents], [], [], [], [])
     # each word's sentence: the first one ending after the word starts; words between sentences are skipped

@@ -58,9 +58,14 @@ class Words:
 
 def words(text: str) -> Words:
     """The tokens of ``text`` (the pattern ``\\w+(?:['’]\\w+)*``) with their offsets and normalised forms."""
-    starts, ends, raw = token_spans(text)
-    norms = raw if text.isascii() else list(map(norm_word, raw))
+    starts, ends, norms = normed_tokens(text)
     return Words(starts.tolist(), ends.tolist(), norms)
+
+
+def normed_tokens(text: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """:func:`token_spans` with every token in its normalised form (:func:`norm_word`)."""
+    starts, ends, raw = token_spans(text)
+    return starts, ends, raw if text.isascii() else list(map(norm_word, raw))
 
 
 # --------------------------------------------------------------------------- bulk tokenisation
