@@ -125,10 +125,10 @@ def _content_mask(norms: list[str]) -> np.ndarray:
     if len(_CONTENT) > 1 << 18:
         _CONTENT.clear()
     got = list(map(_CONTENT.get, norms))
-    if None in got:
-        for w in set(norms).difference(_CONTENT):
-            _CONTENT[w] = _is_content(w)
-        got = list(map(_CONTENT.__getitem__, norms))
+    if None in got:  # (another thread may empty the memo meanwhile: the words missed are answered here)
+        fresh = {w: _is_content(w) for w in set(norms).difference(_CONTENT)}
+        _CONTENT.update(fresh)
+        got = [(fresh[w] if w in fresh else _is_content(w)) if x is None else x for x, w in zip(got, norms)]
     return np.array(got, dtype=bool)
 
 
