@@ -33,6 +33,12 @@ def test_token_spans_equal_the_regex(text):
     assert [norm_word(x) for x in raw] == ref_n
 
 
+def test_long_tokens_beyond_ascii():
+    for text in ["Ab" + "é" * 300 + "Z x", "ÉCOLE l’été " * 50, "x" * 1000 + "ß"]:
+        w = words(text)
+        assert (w.starts, w.ends, w.norms) == reference(text)
+
+
 def reference_prepare(text: str):
     """The aligner's reading of a text as a per-word loop (the code ``prepare`` replaced)."""
     sents = sentences(text)

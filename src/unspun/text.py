@@ -63,9 +63,13 @@ def words(text: str) -> Words:
 
 
 def normed_tokens(text: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """:func:`token_spans` with every token in its normalised form (:func:`norm_word`)."""
-    starts, ends, raw = token_spans(text)
-    return starts, ends, raw if text.isascii() else list(map(norm_word, raw))
+    """:func:`token_spans` with every token in its normalised form (:func:`norm_word`): the tokens of ASCII
+    letters and digits only are that already (``norm_word`` of them is lower-casing), the others pass through
+    ``norm_word`` (lower-casing their ASCII letters first changes nothing: case folding is per character)."""
+    starts, ends, raw, other = _tokens(text)
+    for k in other:
+        raw[k] = norm_word(raw[k])
+    return starts, ends, raw
 
 
 # --------------------------------------------------------------------------- bulk tokenisation
@@ -97,8 +101,13 @@ def _word_chars(cp: np.ndarray) -> np.ndarray:
 def token_spans(text: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Start and end offsets (int64 arrays) and the strings of the tokens of ``text`` — exactly what
     ``_WORD.finditer`` finds, in bulk: each character classified by array look-ups, a token being a run of
-    word characters with single apostrophes (' or ’) between them.  ASCII tokens come lower-cased (their
-    normalised form); other text's tokens as written."""
+    word characters with single apostrophes (' or ’) between them.  The tokens come with their ASCII letters
+    lower-cased, other characters as written (an all-ASCII token is then in its normalised form)."""
+    return _tokens(text)[:3]
+
+
+def _tokens(text: str) -> tuple[np.ndarray, np.ndarray, list[str], list[int]]:
+    """:func:`token_spans` and the indices of the tokens holding a character beyond ASCII."""
     if text.isascii():
         code = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
         word = _ASCII_WORD_CHARS[code]
@@ -114,14 +123,16 @@ def token_spans(text: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     starts = np.flatnonzero(edges == 1)
     ends = np.flatnonzero(edges == -1)
     if not len(starts):
-        return starts, ends, []
+        return starts, ends, [], []
     if code.dtype == np.uint8:
         kept = np.where(tok, _ASCII_LOWER[code], np.uint8(32))
-        raw = kept.tobytes().decode("ascii").split()
-    else:
-        kept = np.where(tok, code, np.uint32(32))
-        raw = kept.tobytes().decode("utf-32-le", "surrogatepass").split()
-    return starts, ends, raw
+        return starts, ends, kept.tobytes().decode("ascii").split(), []
+    ascii_ = code < 128
+    lowered = np.where(ascii_, _ASCII_LOWER[np.where(ascii_, code, 0)], code)
+    kept = np.where(tok, lowered, np.uint32(32))
+    raw = kept.tobytes().decode("utf-32-le", "surrogatepass").split()
+    other = np.flatnonzero(np.logical_or.reduceat(tok & ~ascii_, starts))
+    return starts, ends, raw, other.tolist()
 
 
 _SENT_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s)|\n\s*\n|[.!?]["”’]?(?=[A-Z“"])""")
