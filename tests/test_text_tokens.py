@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unspun.align import prepare
-from unspun.text import STOPWORDS, norm_word, sentences, stem, token_spans, words
+from unspun.text import STOPWORDS, _trim, norm_word, sentences, stem, token_spans, words
+from unspun.types import Span
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")  # the reference: what words() found with finditer
 
@@ -67,3 +68,21 @@ def reference_prepare(text: str):
 def test_prepare_equals_the_per_word_loop(text):
     side = prepare(text)
     assert (side.terms, side.word_sent, side.word_starts, side.word_ends, side.word_stems) == reference_prepare(text)
+
+
+def reference_trim(text: str, s: int, e: int):
+    """The per-character trim ``_trim`` replaced."""
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if e <= s or not any(c.isalnum() for c in text[s:e]):
+        return None
+    return Span(s, e)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS, st.integers(0, 60), st.integers(0, 60))
+def test_trim_equals_the_per_character_loop(text, s, e):
+    s, e = min(s, len(text)), min(e, len(text))
+    assert _trim(text, s, e) == reference_trim(text, s, e)

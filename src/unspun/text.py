@@ -231,11 +231,15 @@ def _split_long(text: str, s: int, e: int):
     yield (s, e)
 
 
+_ALNUM = re.compile(r"[^\W_]")  # a character for which str.isalnum() is true
+
+
 def _trim(text: str, s: int, e: int) -> Span | None:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    if e <= s or not any(c.isalnum() for c in text[s:e]):
+    """``text[s:e]`` without the whitespace around it, or None when it holds no letter or digit."""
+    piece = text[s:e]
+    kept = piece.lstrip()
+    s += len(piece) - len(kept)
+    e = s + len(kept.rstrip())
+    if e <= s or not _ALNUM.search(text, s, e):
         return None
     return Span(s, e)
