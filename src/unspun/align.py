@@ -38,7 +38,7 @@ from scipy import sparse
 
 from .deadline import check_deadline
 from .overlap import MAX_PARTNERS, AlignWork, Distinct, cap_partners, compare_rows, expand, lookup, row_values, scored_pairs
-from .text import STOPWORDS, sentences, stem, words
+from .text import STOPWORDS, normed_tokens, sentences, stem
 from .types import Passage, Span
 
 
@@ -98,66 +98,85 @@ DEFAULT_PARAMS = AlignParams()
 
 @dataclass
 class _Side:
+    """One text as the aligner reads it: its sentences and, for every content word inside one, the
+    sentence, the offsets and the stem (parallel lists, in text order)."""
+
     text: str
     sents: list[Span]
     terms: list[list[str]]  # content-word stems per sentence
-    word_spans: list[tuple[int, int, str]]  # (sentence index, char start, stem) for n-gram seeds
-    word_starts: list[int]  # char start of each entry of word_spans
-    word_ends: list[int]  # char end of each entry of word_spans
+    word_sent: list[int]  # sentence index of each content word
+    word_starts: list[int]  # char start of each content word
+    word_ends: list[int]  # char end of each content word
+    word_stems: list[str]  # stem of each content word
+
+    def __len__(self) -> int:
+        return len(self.word_stems)
 
 
-def _prepare(text: str) -> _Side:
+def _is_content(norm: str) -> bool:
+    return not (norm in STOPWORDS or len(norm) < 2 and not norm.isdigit())
+
+
+_CONTENT: dict[str, bool] = {}  # memo of _is_content (a pure function of the word; emptied when large)
+
+
+def _content_mask(norms: list[str]) -> np.ndarray:
+    """``[_is_content(w) for w in norms]`` as a bool array, through a memo (one dict look-up per word, in C)."""
+    if len(_CONTENT) > 1 << 18:
+        _CONTENT.clear()
+    got = list(map(_CONTENT.get, norms))
+    if None in got:  # (another thread may empty the memo meanwhile: the words missed are answered here)
+        fresh = {w: _is_content(w) for w in set(norms).difference(_CONTENT)}
+        _CONTENT.update(fresh)
+        got = [(fresh[w] if w in fresh else _is_content(w)) if x is None else x for x, w in zip(got, norms)]
+    return np.array(got, dtype=bool)
+
+
+def prepare(text: str) -> _Side:
+    """What the aligner reads of one text (a pure function of it: a caller aligning one document with many
+    may prepare it once and pass it to :func:`align`)."""
     sents = sentences(text)
-    w = words(text)
-    terms: list[list[str]] = [[] for _ in sents]
-    word_spans: list[tuple[int, int, str]] = []
-    word_starts: list[int] = []
-    word_ends: list[int] = []
-    si = 0
-    n = len(sents)
-    for start, end, norm in zip(w.starts, w.ends, w.norms):
-        while si < n and sents[si].end <= start:
-            si += 1
-        if si >= n:
-            break
-        if start < sents[si].start:
-            continue
-        if norm in STOPWORDS or len(norm) < 2 and not norm.isdigit():
-            continue
-        st = stem(norm)
-        terms[si].append(st)
-        word_spans.append((si, start, st))
-        word_starts.append(start)
-        word_ends.append(end)
-    return _Side(text, sents, terms, word_spans, word_starts, word_ends)
+    starts, ends, norms = normed_tokens(text)
+    if not sents or not norms:
+        return _Side(text, sents, [[] for _ in sents], [], [], [], [])
+    # each word's sentence: the first one ending after the word starts; words between sentences are skipped
+    s_start = np.array([x.start for x in sents], dtype=np.int64)
+    s_end = np.array([x.end for x in sents], dtype=np.int64)
+    si = np.searchsorted(s_end, starts, side="right")
+    inside = si < len(sents)
+    inside[inside] = starts[inside] >= s_start[si[inside]]
+    keep = inside & _content_mask(norms)
+    idx = np.flatnonzero(keep)
+    stems = list(map(stem, map(norms.__getitem__, idx.tolist())))
+    sent_of = si[idx]
+    bounds = np.searchsorted(sent_of, np.arange(len(sents) + 1)).tolist()
+    terms = [stems[bounds[k] : bounds[k + 1]] for k in range(len(sents))]
+    return _Side(text, sents, terms, sent_of.tolist(), starts[idx].tolist(), ends[idx].tolist(), stems)
 
 
-def _tfidf(a: _Side, b: _Side):
+def _vocabulary(a: _Side, b: _Side) -> tuple[np.ndarray, np.ndarray, int]:
+    """Column ids of every content word of both sides (ids in order of first appearance, a then b)."""
+    every = a.word_stems + b.word_stems
+    index = {t: k for k, t in enumerate(dict.fromkeys(every))}
+    ids = np.fromiter(map(index.__getitem__, every), dtype=np.int64, count=len(every))
+    return ids[: len(a)], ids[len(a) :], len(index)
+
+
+def _tfidf(a: _Side, b: _Side, vocab: tuple[np.ndarray, np.ndarray, int]):
     """Sparse tf-idf rows (L2-normalised) of both sides, idf over all their sentences."""
-    vocab: dict[str, int] = {}
-    docs = a.terms + b.terms
-    rows, cols, vals = [], [], []
-    for r, terms in enumerate(docs):
-        counts: dict[int, int] = {}
-        for t in terms:
-            j = vocab.setdefault(t, len(vocab))
-            counts[j] = counts.get(j, 0) + 1
-        for j, c in counts.items():
-            rows.append(r)
-            cols.append(j)
-            vals.append(c)
-    shape = (len(docs), max(1, len(vocab)))
-    tf = sparse.csr_matrix((np.asarray(vals, dtype=np.float64), (rows, cols)), shape=shape)
-    binary = tf.copy()
-    binary.data[:] = 1.0
-    df = np.asarray(binary.sum(axis=0)).ravel()
-    idf = np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0
+    ids_a, ids_b, n_vocab = vocab
+    na, n = len(a.sents), len(a.sents) + len(b.sents)
+    rows = np.concatenate([np.asarray(a.word_sent, dtype=np.int64), np.asarray(b.word_sent, dtype=np.int64) + na])
+    cols = np.concatenate([ids_a, ids_b])
+    # one entry per word: the duplicates are summed (the counts), the indices sorted, as from counted entries
+    tf = sparse.csr_matrix((np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(n, max(1, n_vocab)))
+    df = np.bincount(tf.indices, minlength=tf.shape[1]).astype(np.float64)
+    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
     w = tf.multiply(idf).tocsr()
     w.data = 1.0 + np.log(w.data)  # sublinear
     norms = np.sqrt(np.asarray(w.multiply(w).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     w = sparse.diags(1.0 / norms) @ w
-    na = len(a.terms)
     return w[:na].tocsr(), w[na:].tocsr()
 
 
@@ -310,21 +329,37 @@ def _merged_seeds(ov: _Overlap, wa, wb, p: AlignParams, taken, work: AlignWork) 
     return _seed_dict(*cap_partners(i[first], j[first], c[first], MAX_PARTNERS, work))
 
 
-def _ngram_seeds(a: _Side, b: _Side, n: int) -> set[tuple[int, int]]:
-    if n <= 0:
+def _gram_codes(ids: np.ndarray, n: int) -> np.ndarray:
+    """One int64 code per run of ``n`` consecutive ids (equal runs, equal codes; distinct runs, distinct
+    codes): pairs of codes are renumbered by ``np.unique`` one position at a time."""
+    codes = ids[: len(ids) - n + 1]
+    for k in range(1, n):
+        pair = codes * np.int64(1 << 31) + ids[k : k + len(codes)]
+        codes = np.unique(pair, return_inverse=True)[1].astype(np.int64)
+    return codes
+
+
+def _ngram_seeds(a: _Side, b: _Side, n: int, vocab: tuple[np.ndarray, np.ndarray, int]) -> set[tuple[int, int]]:
+    """Sentence pairs that share a run of ``n`` content words (a run found at most 5 times in ``a``)."""
+    ids_a, ids_b, _ = vocab
+    if n <= 0 or len(ids_a) < n or len(ids_b) < n:
         return set()
-    index: dict[tuple[str, ...], list[int]] = {}
-    sa = a.word_spans
-    for k in range(len(sa) - n + 1):
-        index.setdefault(tuple(x[2] for x in sa[k : k + n]), []).append(sa[k][0])
-    seeds: set[tuple[int, int]] = set()
-    sb = b.word_spans
-    for k in range(len(sb) - n + 1):
-        hits = index.get(tuple(x[2] for x in sb[k : k + n]))
-        if hits and len(hits) <= 5:
-            j = sb[k][0]
-            seeds.update((i, j) for i in hits)
-    return seeds
+    codes = _gram_codes(np.concatenate([ids_a, ids_b]), n)
+    m = len(ids_a) - n + 1
+    ca = codes[:m]
+    cb = codes[len(ids_a) :][: len(ids_b) - n + 1]  # runs that start in b (those across the join are dropped)
+    order = np.argsort(ca, kind="stable")
+    sorted_a = ca[order]
+    lo = np.searchsorted(sorted_a, cb, "left")
+    count = np.searchsorted(sorted_a, cb, "right") - lo
+    hit = np.flatnonzero((count > 0) & (count <= 5))
+    if not len(hit):
+        return set()
+    count = count[hit]
+    first = np.repeat(lo[hit] - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+    i = np.asarray(a.word_sent, dtype=np.int64)[order[first]]
+    j = np.repeat(np.asarray(b.word_sent, dtype=np.int64)[hit], count)
+    return set(zip(i.tolist(), j.tolist()))
 
 
 def _semantic_seeds(
@@ -695,9 +730,10 @@ def _concentration(short_side: _Side, short: Span, long_side: _Side, window: flo
     sit together in one region of ``window`` characters come from reusing that
     region, not the whole text.
     """
-    work.steps += len(short_side.word_spans) + len(long_side.word_spans)
-    vocab = {w for _, st, w in short_side.word_spans if short.start <= st < short.end}
-    hits = [(st, w) for _, st, w in long_side.word_spans if w in vocab]
+    work.steps += len(short_side) + len(long_side)
+    inside = _words_in(short_side, short)
+    vocab = set(short_side.word_stems[inside.start : inside.stop])
+    hits = [(st, w) for st, w in zip(long_side.word_starts, long_side.word_stems) if w in vocab]
     total = len({w for _, w in hits})
     if not total:
         return 0.0
@@ -764,34 +800,34 @@ def _summaries(seeds: list[tuple[int, int]], A: _Side, B: _Side, wa, wb, p: Alig
 
 
 def _words_in(side: _Side, span: Span) -> range:
-    """Indices of ``side.word_spans`` whose words start inside ``span``."""
+    """Indices of the content words of ``side`` that start inside ``span``."""
     starts = side.word_starts
     return range(bisect.bisect_left(starts, span.start), bisect.bisect_left(starts, span.end))
 
 
 def _pairs(side: _Side, idx: range, window: int) -> set:
-    ws = side.word_spans
+    ws = side.word_stems
     if window < 0:
-        return {ws[k][2] for k in idx}
+        return set(ws[idx.start : idx.stop])
     out: set[tuple[str, str]] = set()
     for k in idx:
         for m in range(k + 1, min(idx.stop, k + window + 1)):
-            x, y = ws[k][2], ws[m][2]
+            x, y = ws[k], ws[m]
             out.add((x, y) if x <= y else (y, x))
     return out
 
 
 def _anchored(side: _Side, idx: range, other: set[tuple[str, str]], window: int) -> list[int]:
     """Words of ``idx`` that share an order-free pair of nearby content words with the other side."""
-    ws = side.word_spans
+    ws = side.word_stems
     if window < 0:
-        return [k for k in idx if ws[k][2] in other]
+        return [k for k in idx if ws[k] in other]
     out = []
     for k in idx:
-        x = ws[k][2]
+        x = ws[k]
         for m in range(max(idx.start, k - window), min(idx.stop, k + window + 1)):
             if m != k:
-                y = ws[m][2]
+                y = ws[m]
                 if ((x, y) if x <= y else (y, x)) in other:
                     out.append(k)
                     break
@@ -806,18 +842,18 @@ def _trim_span(side: _Side, span: Span, idx: range, anchored: list[int], min_wor
     """
     if not anchored:
         return span
-    ws, ends = side.word_spans, side.word_ends
+    sent, starts, ends = side.word_sent, side.word_starts, side.word_ends
     first, last = anchored[0], anchored[-1]
     if first - idx.start < min_words:
         first = idx.start
     if idx.stop - 1 - last < min_words:
         last = idx.stop - 1
-    start, end = ws[first][1], ends[last]
-    s_first, s_last = side.sents[ws[first][0]], side.sents[ws[last][0]]
+    start, end = starts[first], ends[last]
+    s_first, s_last = side.sents[sent[first]], side.sents[sent[last]]
     # content words before the first anchor in its sentence?  If none, keep the sentence start
-    if first == 0 or ws[first - 1][0] != ws[first][0] or ws[first - 1][1] < span.start:
+    if first == 0 or sent[first - 1] != sent[first] or starts[first - 1] < span.start:
         start = max(span.start, s_first.start)
-    if last + 1 >= len(ws) or ws[last + 1][0] != ws[last][0] or ws[last + 1][1] >= span.end:
+    if last + 1 >= len(sent) or sent[last + 1] != sent[last] or starts[last + 1] >= span.end:
         end = min(span.end, s_last.end)
     return Span(max(span.start, start), min(span.end, end))
 
@@ -917,6 +953,127 @@ def _capped_seeds(seeds: dict[tuple[int, int], float], work: AlignWork) -> dict[
     return {k: seeds[k] for k in zip(i.tolist(), j.tolist())}
 
 
+@dataclass
+class _Pair:
+    """What every stage after seeding reads of one aligned pair."""
+
+    A: _Side
+    B: _Side
+    ov: _Overlap
+    frag: _Fragments
+    seeds: dict[tuple[int, int], float]  # (sentence of a, sentence of b) -> seed score
+    p: AlignParams
+    work: AlignWork
+
+    def spans(self, g: list[tuple[int, int]]) -> tuple[Span, Span]:
+        return (
+            _span_of(self.A, min(s[0] for s in g), max(s[0] for s in g)),
+            _span_of(self.B, min(s[1] for s in g), max(s[1] for s in g)),
+        )
+
+
+def _all_seeds(A: _Side, B: _Side, ov: _Overlap, wa, wb, vocab: tuple[np.ndarray, np.ndarray, int], embedder: Any,
+               p: AlignParams, work: AlignWork) -> dict[tuple[int, int], float]:
+    """Seed sentence pairs and their scores: lexical, merged neighbours, shared n-grams, then (optionally)
+    semantic ones; the best kept and capped."""
+    seeds = _lexical_seeds(ov, p, work)
+    if p.merge_window > 1:
+        for k, v in _merged_seeds(ov, wa, wb, p, set(seeds), work).items():
+            seeds.setdefault(k, v)
+    check_deadline()
+    fresh = sorted(_ngram_seeds(A, B, p.ngram, vocab) - seeds.keys())
+    if fresh:  # scored by the sentences' real similarity, so a shared name alone is weak
+        ij = np.array(fresh, dtype=np.int64)
+        seeds.update(zip(fresh, ov.cos_at(ij[:, 0], ij[:, 1]).tolist()))
+    if p.use_embeddings:
+        from .embed import get_embedder
+
+        emb = embedder if embedder is not None else get_embedder()
+        seeds = _keep_best(seeds, p.best_ratio)
+        seeds.update(_semantic_seeds(A, B, ov, emb, p, set(seeds)))
+    return _capped_seeds(_keep_best(seeds, p.best_ratio), work)
+
+
+def _grouped(pair: _Pair, groups: list[list[tuple[int, int]]]) -> list[list[tuple[int, int]]]:
+    """The extended groups of sentence pairs with weak ends trimmed, inserted foreign text split off,
+    overlaps resolved, weak groups dropped, the rest grown at their ends."""
+    p, work, frag, seeds = pair.p, pair.work, pair.frag, pair.seeds
+    groups = [_trim_weak_ends(g, seeds, p.trim_ratio) for g in groups]
+    if p.split_inserted:
+        groups = [h for g in groups for h in _split_foreign(g, 1, pair.B, pair.A, work)]
+        groups = [h for g in groups for h in _split_foreign(g, 0, pair.A, pair.B, work)]
+
+    frag_cos = {id(g): frag.cos(g) for g in groups}
+    work.steps += len(groups)
+    groups = _resolve_overlaps(groups, lambda g: frag_cos[id(g)] * math.log1p(len(g)))
+    check_deadline()
+
+    def strong_enough(g: list[tuple[int, int]]) -> bool:
+        sa, sb = pair.spans(g)
+        if min(len(sa), len(sb)) < min(p.min_chars, p.lone_min_chars) or len(g) < p.min_seeds:
+            return False
+        return len(g) > 1 or seeds[g[0]] >= p.single_seed_min
+
+    groups = [g for g in groups if strong_enough(g)]
+    if p.grow_sim > 0 and groups:
+        groups = _grow_ends(groups, pair.ov, seeds, p, work)
+    return groups
+
+
+def _placed(pair: _Pair, groups: list[list[tuple[int, int]]]) -> list[tuple[list[tuple[int, int]], Span, Span]]:
+    """Each group with its spans in both texts (refined to the reused words), adjacent ones joined."""
+    p, a, b = pair.p, pair.A.text, pair.B.text
+    items = []
+    for g in groups:
+        sa, sb = pair.spans(g)
+        if p.refine_window:
+            sa, sb = _refine(pair.A, pair.B, sa, sb, p.refine_window, p.refine_min_words)
+        items.append((g, sa, sb))
+
+    def joinable(x, y) -> bool:
+        # a credit or attribution line on one side where the other side runs on: inserted there, keep them apart
+        a_gap, b_gap = a[x[1].end : y[1].start], b[x[2].end : y[2].start]
+        if _inserted_line(a, x[1].end, y[1].start) and not any(ch.isalnum() for ch in b_gap):
+            return False
+        if _inserted_line(b, x[2].end, y[2].start) and not any(ch.isalnum() for ch in a_gap):
+            return False
+        return pair.frag.cos(x[0] + y[0]) >= p.validate_cosine
+
+    return _join_adjacent(items, p.join_gap, joinable, pair.work)
+
+
+def _scored(pair: _Pair, items: list[tuple[list[tuple[int, int]], Span, Span]]) -> tuple[list[Passage], list[Passage]]:
+    """The passages strong enough to report; the short ones only when the texts share nothing longer."""
+    p, seeds = pair.p, pair.seeds
+    passages: list[Passage] = []
+    lone: list[Passage] = []
+    for g, sa, sb in items:
+        c = pair.frag.cos(g)
+        mean_seed = sum(seeds[s] for s in g) / len(g)
+        size, score = min(len(sa), len(sb)), max(c, mean_seed)
+        if size < min(p.min_chars, p.lone_min_chars) or score < p.min_score:
+            continue  # trimmed below the minimum, or too weak a match as a whole
+        if size >= p.min_chars:
+            passages.append(Passage(sa, sb, round(score, 4), _kind(c, mean_seed)))
+        elif score >= p.lone_min_score:
+            lone.append(Passage(sa, sb, round(score, 4), _kind(c, mean_seed)))
+    return passages, lone
+
+
+def _with_summaries(passages: list[Passage], summaries: list[tuple[int, Passage]], p: AlignParams) -> list[Passage]:
+    """A whole-text summary replaces the fragments it overlaps on its short side, unless those fragments
+    are copies (as long on both sides) covering much of it."""
+    for side, sp in summaries:
+        short = sp.b if side == 0 else sp.a
+        under = [x for x in passages if (x.b if side == 0 else x.a).overlaps(short)]
+        copied = sum(len(x.b if side == 0 else x.a) for x in under if max(len(x.a), len(x.b)) <= p.summary_copy_ratio * min(len(x.a), len(x.b)))
+        if copied >= p.summary_copied * len(short):
+            continue
+        passages = [x for x in passages if x not in under]
+        passages.append(sp)
+    return passages
+
+
 def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = None,
           work: AlignWork | None = None) -> list[Passage]:
     """Find the passages that ``a`` and ``b`` share.
@@ -930,107 +1087,28 @@ def align(a: str, b: str, *, embedder: Any = None, params: AlignParams | None = 
     p = params or DEFAULT_PARAMS
     work = work if work is not None else AlignWork()
     check_deadline()
-    A, B = _prepare(a), _prepare(b)
+    A, B = prepare(a), prepare(b)
     work.sentences += len(A.sents) + len(B.sents)
-    work.words += len(A.word_spans) + len(B.word_spans)
+    work.words += len(A) + len(B)
     if not A.sents or not B.sents:
         return []
-    wa, wb = _tfidf(A, B)
+    vocab = _vocabulary(A, B)
+    wa, wb = _tfidf(A, B, vocab)
     ov = _Overlap.of(A, B, wa, wb, work)
     check_deadline()
-    seeds = _lexical_seeds(ov, p, work)
-    if p.merge_window > 1:
-        for k, v in _merged_seeds(ov, wa, wb, p, set(seeds), work).items():
-            seeds.setdefault(k, v)
-    check_deadline()
-    fresh = sorted(_ngram_seeds(A, B, p.ngram) - seeds.keys())
-    if fresh:  # scored by the sentences' real similarity, so a shared name alone is weak
-        ij = np.array(fresh, dtype=np.int64)
-        seeds.update(zip(fresh, ov.cos_at(ij[:, 0], ij[:, 1]).tolist()))
-    if p.use_embeddings:
-        from .embed import get_embedder
-
-        emb = embedder if embedder is not None else get_embedder()
-        seeds = _keep_best(seeds, p.best_ratio)
-        seeds.update(_semantic_seeds(A, B, ov, emb, p, set(seeds)))
-    seeds = _capped_seeds(_keep_best(seeds, p.best_ratio), work)
+    seeds = _all_seeds(A, B, ov, wa, wb, vocab, embedder, p, work)
     work.seeds += len(seeds)
     if not seeds:
         return []
     check_deadline()
     seed_list = sorted(seeds)
-    frag = _Fragments(wa, wb, work)
-    groups = _extend(seed_list, frag, p.max_gap, p, work)
-
+    pair = _Pair(A, B, ov, _Fragments(wa, wb, work), seeds, p, work)
+    groups = _extend(seed_list, pair.frag, p.max_gap, p, work)
     summaries = _summaries(seed_list, A, B, wa, wb, p, work) if p.summary_gap > 0 else []
     check_deadline()
-
-    groups = [_trim_weak_ends(g, seeds, p.trim_ratio) for g in groups]
-    if p.split_inserted:
-        groups = [h for g in groups for h in _split_foreign(g, 1, B, A, work)]
-        groups = [h for g in groups for h in _split_foreign(g, 0, A, B, work)]
-
-    frag_cos = {id(g): frag.cos(g) for g in groups}
-    work.steps += len(groups)
-    groups = _resolve_overlaps(groups, lambda g: frag_cos[id(g)] * math.log1p(len(g)))
-    check_deadline()
-
-    def spans(g: list[tuple[int, int]]) -> tuple[Span, Span]:
-        return (
-            _span_of(A, min(s[0] for s in g), max(s[0] for s in g)),
-            _span_of(B, min(s[1] for s in g), max(s[1] for s in g)),
-        )
-
-    def strong_enough(g: list[tuple[int, int]]) -> bool:
-        sa, sb = spans(g)
-        if min(len(sa), len(sb)) < min(p.min_chars, p.lone_min_chars) or len(g) < p.min_seeds:
-            return False
-        return len(g) > 1 or seeds[g[0]] >= p.single_seed_min
-
-    groups = [g for g in groups if strong_enough(g)]
-    if p.grow_sim > 0 and groups:
-        groups = _grow_ends(groups, ov, seeds, p, work)
-
-    items = []
-    for g in groups:
-        sa, sb = spans(g)
-        if p.refine_window:
-            sa, sb = _refine(A, B, sa, sb, p.refine_window, p.refine_min_words)
-        items.append((g, sa, sb))
-    def joinable(x, y) -> bool:
-        # a credit or attribution line on one side where the other side runs on: inserted there, keep them apart
-        a_gap, b_gap = a[x[1].end : y[1].start], b[x[2].end : y[2].start]
-        if _inserted_line(a, x[1].end, y[1].start) and not any(ch.isalnum() for ch in b_gap):
-            return False
-        if _inserted_line(b, x[2].end, y[2].start) and not any(ch.isalnum() for ch in a_gap):
-            return False
-        return frag.cos(x[0] + y[0]) >= p.validate_cosine
-
-    items = _join_adjacent(items, p.join_gap, joinable, work)
-    passages: list[Passage] = []
-    lone: list[Passage] = []  # short passages, kept only when the texts share nothing longer
-    for g, sa, sb in items:
-        c = frag.cos(g)
-        mean_seed = sum(seeds[s] for s in g) / len(g)
-        size, score = min(len(sa), len(sb)), max(c, mean_seed)
-        if size < min(p.min_chars, p.lone_min_chars) or score < p.min_score:
-            continue  # trimmed below the minimum, or too weak a match as a whole
-        if size >= p.min_chars:
-            passages.append(Passage(sa, sb, round(score, 4), _kind(c, mean_seed)))
-        elif score >= p.lone_min_score:
-            lone.append(Passage(sa, sb, round(score, 4), _kind(c, mean_seed)))
+    passages, lone = _scored(pair, _placed(pair, _grouped(pair, groups)))
     if not passages and not summaries:
         passages = lone
-    if summaries:
-        # a whole-text summary replaces the fragments it overlaps on its short side,
-        # unless those fragments are copies (as long on both sides) covering much of it
-        for side, sp in summaries:
-            short = sp.b if side == 0 else sp.a
-            under = [x for x in passages if (x.b if side == 0 else x.a).overlaps(short)]
-            copied = sum(len(x.b if side == 0 else x.a) for x in under if max(len(x.a), len(x.b)) <= p.summary_copy_ratio * min(len(x.a), len(x.b)))
-            if copied >= p.summary_copied * len(short):
-                continue
-            passages = [x for x in passages if x not in under]
-            passages.append(sp)
+    passages = _with_summaries(passages, summaries, p)
     passages.sort(key=lambda x: (x.a.start, x.b.start))
     return passages

@@ -6,6 +6,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from .types import Span
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
@@ -55,14 +57,82 @@ class Words:
 
 
 def words(text: str) -> Words:
-    starts: list[int] = []
-    ends: list[int] = []
-    norms: list[str] = []
-    for m in _WORD.finditer(text):
-        starts.append(m.start())
-        ends.append(m.end())
-        norms.append(norm_word(m.group()))
-    return Words(starts, ends, norms)
+    """The tokens of ``text`` (the pattern ``\\w+(?:['’]\\w+)*``) with their offsets and normalised forms."""
+    starts, ends, norms = normed_tokens(text)
+    return Words(starts.tolist(), ends.tolist(), norms)
+
+
+def normed_tokens(text: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """:func:`token_spans` with every token in its normalised form (:func:`norm_word`): the tokens of ASCII
+    letters and digits only are that already (``norm_word`` of them is lower-casing), the others pass through
+    ``norm_word`` (lower-casing their ASCII letters first changes nothing: case folding is per character)."""
+    starts, ends, raw, other = _tokens(text)
+    for k in other:
+        raw[k] = norm_word(raw[k])
+    return starts, ends, raw
+
+
+# --------------------------------------------------------------------------- bulk tokenisation
+
+#: ``\\w`` of Python's ``re`` for the ASCII characters: letters, digits and the underscore
+_ASCII_WORD_CHARS = np.array([chr(c).isalnum() or c == 95 for c in range(128)], dtype=bool)
+#: ASCII lower-casing as a byte table
+_ASCII_LOWER = np.array([ord(chr(c).lower()) for c in range(128)], dtype=np.uint8)
+_BMP_WORD_CHARS: list[np.ndarray] = []  # filled on first use: ``\\w`` for every code point below 0x10000
+
+
+def _bmp_word_chars() -> np.ndarray:
+    if not _BMP_WORD_CHARS:
+        _BMP_WORD_CHARS.append(np.array([chr(c).isalnum() or c == 95 for c in range(0x10000)], dtype=bool))
+    return _BMP_WORD_CHARS[0]
+
+
+def _word_chars(cp: np.ndarray) -> np.ndarray:
+    """Which code points ``cp`` (uint32) ``re``'s ``\\w`` matches: ``str.isalnum()`` or the underscore."""
+    bmp = cp < 0x10000
+    out = np.zeros(len(cp), dtype=bool)
+    out[bmp] = _bmp_word_chars()[cp[bmp]]
+    if not bmp.all():  # characters beyond the BMP: each distinct one asked once
+        far, inv = np.unique(cp[~bmp], return_inverse=True)
+        out[~bmp] = np.array([chr(int(c)).isalnum() for c in far], dtype=bool)[inv]
+    return out
+
+
+def token_spans(text: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Start and end offsets (int64 arrays) and the strings of the tokens of ``text`` — exactly what
+    ``_WORD.finditer`` finds, in bulk: each character classified by array look-ups, a token being a run of
+    word characters with single apostrophes (' or ’) between them.  The tokens come with their ASCII letters
+    lower-cased, other characters as written (an all-ASCII token is then in its normalised form)."""
+    return _tokens(text)[:3]
+
+
+def _tokens(text: str) -> tuple[np.ndarray, np.ndarray, list[str], list[int]]:
+    """:func:`token_spans` and the indices of the tokens holding a character beyond ASCII."""
+    if text.isascii():
+        code = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+        word = _ASCII_WORD_CHARS[code]
+        apos = code == 39
+    else:
+        code = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        word = _word_chars(code)
+        apos = (code == 39) | (code == 0x2019)
+    tok = word.copy()
+    if len(code) > 2:
+        tok[1:-1] |= apos[1:-1] & word[:-2] & word[2:]
+    edges = np.diff(tok.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    if not len(starts):
+        return starts, ends, [], []
+    if code.dtype == np.uint8:
+        kept = np.where(tok, _ASCII_LOWER[code], np.uint8(32))
+        return starts, ends, kept.tobytes().decode("ascii").split(), []
+    ascii_ = code < 128
+    lowered = np.where(ascii_, _ASCII_LOWER[np.where(ascii_, code, 0)], code)
+    kept = np.where(tok, lowered, np.uint32(32))
+    raw = kept.tobytes().decode("utf-32-le", "surrogatepass").split()
+    other = np.flatnonzero(np.logical_or.reduceat(tok & ~ascii_, starts))
+    return starts, ends, raw, other.tolist()
 
 
 _SENT_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s)|\n\s*\n|[.!?]["”’]?(?=[A-Z“"])""")
@@ -161,11 +231,15 @@ def _split_long(text: str, s: int, e: int):
     yield (s, e)
 
 
+_ALNUM = re.compile(r"[^\W_]")  # a character for which str.isalnum() is true
+
+
 def _trim(text: str, s: int, e: int) -> Span | None:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    if e <= s or not any(c.isalnum() for c in text[s:e]):
+    """``text[s:e]`` without the whitespace around it, or None when it holds no letter or digit."""
+    piece = text[s:e]
+    kept = piece.lstrip()
+    s += len(piece) - len(kept)
+    e = s + len(kept.rstrip())
+    if e <= s or not _ALNUM.search(text, s, e):
         return None
     return Span(s, e)

@@ -18,7 +18,7 @@ from ..params import CandidateParams, ScanParams
 from ..pipeline.ann import neighbour_pairs, passages_for_vectors
 from ..pipeline.boilerplate import Boilerplate
 from ..pipeline.candidates import Pair, admitted, dedupe_pairs, verify_pairs
-from ..pipeline.matches import finish_match
+from ..pipeline.matches import finish_match, judge_matches
 from ..types import Document, Match
 
 if TYPE_CHECKING:
@@ -156,8 +156,8 @@ def check(index: "Index", doc: Document, k: int, max_candidates: int, judge: boo
     boilerplate = query_boilerplate(index, doc.id, rec, [s.id for s, _p in aligned], lookup, params) if aligned else None
     matches: list[Match] = []
     for stored, passages in aligned:
-        m = finish_match(stored, doc, passages, judge=judge, boilerplate=boilerplate)
+        m = finish_match(stored, doc, passages, judge=False, boilerplate=boilerplate)
         if m.passages:
             matches.append(m)
-    matches.sort(key=lambda m: (-m.score, m.a.id))
-    return matches[:k]
+    matches.sort(key=lambda m: (-m.score, m.a.id))  # coverage: the judge changes neither it nor the passages
+    return judge_matches(matches[:k]) if judge else matches[:k]  # only the matches returned, the query's side once

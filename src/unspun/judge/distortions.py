@@ -575,6 +575,22 @@ def _parser_for(doc_a, doc_b) -> Callable[[], None]:
     return parse
 
 
+def tagged_rows(segs: list[Seg]) -> list:
+    """The tagged spaCy doc of each row's text. A row is tagged once per document: the docs are kept on the
+    row's :class:`~.sentmap.Side` (one per document when the caller shares sides), and each caller gets its own
+    copy, since the parse is added to it in place."""
+    spans = [(s.start, s.start + len(s.text)) for s in segs]
+    todo: dict[tuple[int, tuple[int, int]], Seg] = {}
+    for s, sp in zip(segs, spans):
+        if sp not in s.side._tagged:
+            todo.setdefault((id(s.side), sp), s)
+    if todo:
+        rows = list(todo.values())
+        for s, doc in zip(rows, nlp().pipe([s.text for s in rows], disable=PAIR_SKIP)):
+            s.side._tagged[(s.start, s.start + len(s.text))] = doc
+    return [s.side._tagged[sp].copy() for s, sp in zip(segs, spans)]
+
+
 # ---------------------------------------------------------------- entry point
 
 
@@ -589,10 +605,7 @@ def compare_rows(pairing: Pairing, roles: Roles) -> list[Flag]:
     todo = [k for k in range(len(diffs)) if ent[k] or pol[k]]
     if not todo:
         return found
-    texts = []
-    for k in todo:
-        texts += [diffs[k].a.text, diffs[k].b.text]
-    docs = list(nlp().pipe(texts, disable=PAIR_SKIP))
+    docs = tagged_rows([s for k in todo for s in (diffs[k].a, diffs[k].b)])
     norm_a = norm_text(pairing.A.text) if any(ent) else ""
     norm_b = norm_text(pairing.B.text) if any(ent) else ""
     for n, k in enumerate(todo):

@@ -21,6 +21,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -83,6 +84,8 @@ class Side:
     boiler: list[bool]  # page furniture: image lines, "Reading time", galleries
     _terms: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
     _vecs: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    #: rows tagged by the judge's tagger, by (start, end) of the row's text (``distortions.tagged_rows``)
+    _tagged: dict[tuple[int, int], Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, text: str) -> "Side":

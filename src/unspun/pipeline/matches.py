@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import replace
 from typing import Any, Callable, Iterable, Sequence
 
@@ -12,18 +13,47 @@ from .candidates import Pair
 from .clusters import rank_clusters
 
 
+class DocumentSides:
+    """The judge's per-document work (:func:`unspun.judge.document_side`: sentences, blocks, and the terms
+    and vectors of the sentences examined), built once per document for every pair judged with it.  Keyed
+    by document id (a different text under the same id is built anew); the ``limit`` most recent kept."""
+
+    def __init__(self, limit: int = 1024):
+        self.limit = limit
+        self._sides: OrderedDict[str, Any] = OrderedDict()
+
+    def of(self, doc: Document) -> Any:
+        side = self._sides.get(doc.id)
+        if side is not None and (side.text is doc.text or side.text == doc.text):
+            self._sides.move_to_end(doc.id)
+            return side
+        from ..judge import document_side
+
+        side = self._sides[doc.id] = document_side(doc.text)
+        if len(self._sides) > self.limit:
+            self._sides.popitem(last=False)
+        return side
+
+
+def judge_matches(matches: Iterable[Match], sides: DocumentSides | None = None) -> list[Match]:
+    """Each match judged (one without a passage is left as it is), each document's side built once for all
+    of them: the same matches as judging each alone (``unspun.judge.judge``, a pure function of the match)."""
+    from ..judge import judge
+
+    sides = sides if sides is not None else DocumentSides()
+    return [judge(m, sides.of(m.a), sides.of(m.b)) if m.passages else m for m in matches]
+
+
 def finish_match(a: Document, b: Document, passages: Sequence[Any], *, judge: bool = True,
-                 boilerplate: Boilerplate | None = None) -> Match:
+                 boilerplate: Boilerplate | None = None, sides: DocumentSides | None = None) -> Match:
     """The Match of aligned ``passages``: boilerplate passages dropped (with ``boilerplate``), coverage
-    counted, and judged (when ``judge`` and a passage is left)."""
-    from ..api import build_match, judge_match
+    counted, and judged (when ``judge`` and a passage is left; with the documents' sides from ``sides``)."""
+    from ..api import build_match
 
     if boilerplate is not None:
         passages = boilerplate.drop(a, b, passages)
     m = build_match(a, b, list(passages))
-    if judge and m.passages:
-        m = judge_match(m)
-    return m
+    return judge_matches([m], sides)[0] if judge else m
 
 
 def align_pairs(
@@ -37,7 +67,9 @@ def align_pairs(
 ) -> list[Match]:
     """Align every pair (documents looked up with ``fetch``) as :func:`unspun.compare` does; pairs without
     a reused passage (boilerplate passages dropped, when ``boilerplate`` is given), or with a document
-    ``fetch`` no longer finds, are dropped.  Matches come back in the order of ``pairs``."""
+    ``fetch`` no longer finds, are dropped.  Matches come back in the order of ``pairs``.  The judge (when
+    ``judge``) runs once all are aligned, on the matches kept, each document's side built once
+    (:func:`judge_matches`)."""
     from ..align import align
 
     out: list[Match] = []
@@ -46,10 +78,10 @@ def align_pairs(
         if a is None or b is None:
             continue
         passages = align(a.text, b.text, embedder=embedder, params=params.align)
-        m = finish_match(a, b, passages, judge=judge, boilerplate=boilerplate)
+        m = finish_match(a, b, passages, judge=False, boilerplate=boilerplate)
         if m.passages:
             out.append(m)
-    return out
+    return judge_matches(out) if judge else out
 
 
 def keep_linked(matches: Iterable[Match], min_coverage: float = 0.0) -> list[Match]:

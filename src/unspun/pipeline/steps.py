@@ -22,7 +22,7 @@ from .boilerplate import Boilerplate
 from .candidates import Pair, bucket_pair_counts, merge_counts, oversize_of_rows, verify_pairs
 from .executors.base import load_embedder
 from .inputs import FileRef, load_batch, write_text
-from .matches import align_pairs, keep_linked, light, match_line
+from .matches import align_pairs, judge_matches, keep_linked, light, match_line
 
 
 def _cpu() -> float:
@@ -245,9 +245,11 @@ def align_chunk(part_no: int, pairs: list[Pair], store_a: DocStore, store_b: Doc
     verified = verify_pairs(pairs, signatures, params.candidates)
     boilerplate = Boilerplate(oversize, signatures, params.fingerprint, params.candidates)
     embedder = store_a.embedder() if params.align is not None and params.align.use_embeddings else None
-    matches = keep_linked(align_pairs(verified, fetch, params=params, embedder=embedder, judge=options.judge,
+    matches = keep_linked(align_pairs(verified, fetch, params=params, embedder=embedder, judge=False,
                                       boilerplate=boilerplate), params.min_coverage)
     matches.sort(key=lambda m: (m.a.id, m.b.id))
+    if options.judge:  # the linked pairs only, in one pass (each document's side built once)
+        matches = judge_matches(matches)
     path = None
     if options.out is not None:
         path = f"{options.out.rstrip('/')}/pairs/part-{part_no:05d}.jsonl"
