@@ -360,6 +360,33 @@ def _polarity_candidate(d: RowDiff) -> bool:
     return False
 
 
+def _edge_stretch(d: RowDiff, op: tuple[str, int, int, int, int]) -> bool:
+    """Is ``op`` words one row has beyond the other's edge that cannot negate the clause both rows share?
+
+    Words after the shared clause ("… teams, etc. without minimum order or setup fees" against "… teams,
+    etc.") add material, they do not reverse it (an added claim is judged as such). Words before it can,
+    but only a negation right at its start ("Not everyone agreed" against "Everyone agreed"): "No Comments
+    Soeben hat …" is a heading. And a negation the other text has too, in the part of the same sentence
+    that the passage boundary cut off its row ("… planet. not Martians, but" against a passage starting
+    at "Martians, but" in "Bedford not Martians, but"), was never compared: a boundary, not an edit."""
+    tag, i1, i2, j1, j2 = op
+    if tag == "delete":
+        words, other, at_start, at_end = d.a.norms[i1:i2], d.b, j1 == 0, j1 == len(d.b.norms)
+    elif tag == "insert":
+        words, other, at_start, at_end = d.b.norms[j1:j2], d.a, i1 == 0, i1 == len(d.a.norms)
+    else:
+        return False
+    if at_end and not at_start:
+        return True
+    if not at_start:
+        return False
+    if not is_cue(words[-1]):
+        return True
+    first, _ = other.side.tok_range(other.first, other.last)
+    cut = other.side.tokens.norms[first:other.lo]
+    return words[-1] in cut[-len(words):]
+
+
 def negation(d: RowDiff, doc_a, doc_b, roles: Roles, parse: Callable[[], None]) -> list[Flag]:
     na, nb = d.a.norms, d.b.norms
     reversed_op = None
@@ -367,8 +394,8 @@ def negation(d: RowDiff, doc_a, doc_b, roles: Roles, parse: Callable[[], None]) 
         if tag == "replace" and sentiment(na[i1:i2]) * sentiment(nb[j1:j2]) == -1:
             reversed_op = (i1, i2, j1, j2)
             break
-    cue_ops = [o for o in d.changed() if any(is_cue(w) for w in na[o[1]:o[2]]) != any(is_cue(w) for w in nb[o[3]:o[4]])
-               or sum(map(is_cue, na[o[1]:o[2]])) != sum(map(is_cue, nb[o[3]:o[4]]))]
+    cue_ops = [o for o in d.changed() if (any(is_cue(w) for w in na[o[1]:o[2]]) != any(is_cue(w) for w in nb[o[3]:o[4]])
+               or sum(map(is_cue, na[o[1]:o[2]])) != sum(map(is_cue, nb[o[3]:o[4]]))) and not _edge_stretch(d, o)]
     flips: list[str] = []
     if cue_ops:
         parse()
