@@ -39,7 +39,10 @@ symbolic links to files are read.
 Document ids (only ever used as keys, never as paths):
 
 - a file inside a directory given: its path relative to that directory, with
-  ``/`` separators (``world/2024/story.txt``);
+  ``/`` separators (``world/2024/story.txt``); when more than one path is given,
+  prefixed by the directory's name (``siteA/world/2024/story.txt``; by its path as
+  given when two directories have the same name), so that ids are unique across
+  the roots of one call;
 - a file given directly: the path exactly as given;
 - a JSONL line: the value of ``id_field`` when it is a string or integer, else
   ``<file id>:<line number>``;
@@ -943,20 +946,40 @@ def list_inputs(
     follow_symlinks: bool = False,
 ) -> Iterator[InputFile]:
     """The files behind ``paths`` (files and directory trees, walked in sorted order), with the ids their
-    documents get; what cannot be listed is recorded in ``report``.  See the module documentation."""
+    documents get; what cannot be listed (a missing path, an unreadable directory) is recorded in
+    ``report``.  When more than one path is given, the files of a directory get its name as a prefix
+    (``siteA/news/story.txt``), so that two roots holding the same relative path never share an id.
+    See the module documentation."""
     rep = report if report is not None else IngestReport()
     opt = _Options("text", "id", IngestLimits(), follow_symlinks, rep.add_problem, rep.add_ignored)
-    for path in _as_paths(paths):
+    given = _as_paths(paths)
+    prefixes = _root_prefixes(given) if len(given) > 1 else {}
+    for path in given:
         try:
             st = os.stat(path)
         except OSError as err:
             _report_os_error(path, err, opt)
             continue
         if stat.S_ISDIR(st.st_mode):
+            prefix = prefixes.get(path, "")
             for file_path, rel, fmt in _walk(path, opt):
-                yield InputFile(file_path, rel, fmt)
+                yield InputFile(file_path, prefix + rel, fmt)
         else:
             yield InputFile(path, path, _format_of(os.path.basename(path)))
+
+
+def _root_prefixes(paths: list[str]) -> dict[str, str]:
+    """The id prefix of each directory given among several paths: its name (``siteA/``), or, when two
+    directories given have the same name, its path as given (``2024/siteA/``)."""
+    dirs = [p for p in paths if os.path.isdir(p)]
+    names = {p: os.path.basename(os.path.abspath(p)) or os.path.abspath(p) for p in dirs}
+    taken = list(names.values())
+    out = {}
+    for p, name in names.items():
+        if taken.count(name) > 1:
+            name = os.path.normpath(p) if not os.path.normpath(p).startswith("..") else os.path.abspath(p)
+        out[p] = name.replace(os.sep, "/").strip("/") + "/"
+    return out
 
 
 def read_file(

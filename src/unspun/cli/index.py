@@ -95,6 +95,8 @@ def run_add(args: argparse.Namespace) -> int:
     print(f"{args.db}: added {result.added}, updated {result.updated}, unchanged {result.unchanged}"
           f" ({n / max(dt, 1e-9):.0f} docs/s)")
     print(report.summary())
+    for line in result.replaced_lines():
+        print(line)
     for doc_id, why in result.skipped[:20]:
         print(f"  {doc_id}: {why}")
     if report.documents == 0 and report.problems:

@@ -63,6 +63,22 @@ class AddResult:
             text += f" ({len(self.replaced)} replaced with a text from another source)"
         return text
 
+    def replaced_lines(self, max_lines: int = 20) -> list[str]:
+        """What the summary of an add says about :attr:`replaced`: a head line, then one line per document
+        (``id: the text from OLD was replaced by the text from NEW``), up to ``max_lines``; [] when none."""
+        if not self.replaced:
+            return []
+        n = len(self.replaced)
+        lines = [f"{n} document{'s' if n > 1 else ''} replaced by a different text with the same id (only the last"
+                 f" text is kept):"]
+        for doc_id, before, now in self.replaced[:max_lines]:
+            same = before == now
+            lines.append(f"  {doc_id}: the text from {before or 'an unknown source'} was replaced by "
+                         + ("another text with the same id in the same input" if same else f"the text from {now or 'an unknown source'}"))
+        if n > max_lines:
+            lines.append(f"  ... and {n - max_lines} more")
+        return lines
+
 
 def _source(meta: Any) -> str:
     """Where a document's text came from (``meta["source"]``), "" when unknown."""
