@@ -146,8 +146,12 @@ class Index:
             self.params = params or DEFAULT_PARAMS
             self.embedder = _auto_embedder() if isinstance(embedder, str) else embedder
             self.embedder_name = _embedder_name(self.embedder)
-            self._instance = self.store.create(self.params.fingerprint.to_dict(), self.embedder_name)
-            return
+            instance = self.store.create(self.params.fingerprint.to_dict(), self.embedder_name)
+            if instance is not None:
+                self._instance = instance
+                return
+            meta = self.store.read_meta()  # another process created it meanwhile: open it as it is
+            assert meta is not None
         stored = FingerprintParams(**json.loads(meta["params"]))
         if params is not None and params.fingerprint != stored:
             raise ConfigError(f"{self.path}: built with fingerprint parameters {stored.to_dict()}, "

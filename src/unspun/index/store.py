@@ -154,8 +154,8 @@ def store_error(path: Path, err: BaseException, doing: str = "writing to the ind
     text = str(err).lower()
     if isinstance(err, OSError) and err.errno == errno.ENOSPC or code == sqlite3.SQLITE_FULL or "disk is full" in text:
         where = getattr(err, "filename", None) or path
-        return StoreError(f"{where}: the disk is full ({doing}); nothing of this batch was kept and the index is as it "
-                          "was: free some space and run the command again")
+        return StoreError(f"{where}: the disk is full ({doing}); the index is sound, holding what was committed before "
+                          "(whole batches only): free some space and run the command again")
     if isinstance(err, OSError) and err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         where = getattr(err, "filename", None) or path
         return StoreError(f"{where}: cannot write ({err.strerror}) while {doing}")
@@ -213,15 +213,19 @@ class Store:
             )
         return meta
 
-    def create(self, fingerprint: dict[str, Any], embedder_name: str) -> str:
-        """Make the tables of a new index; returns its instance id."""
+    def create(self, fingerprint: dict[str, Any], embedder_name: str) -> str | None:
+        """Make the tables of a new index; returns its instance id, or None when another process created the
+        index meanwhile (checked inside the write transaction: a second writer starting on the same new
+        file must never reset the first one's generation counter)."""
         instance = uuid.uuid4().hex
         with self.tx() as db:
+            if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone():
+                return None
             for stmt in _SCHEMA.split(";"):
                 if stmt.strip():
                     db.execute(stmt)
             db.executemany(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                "INSERT INTO meta(key, value) VALUES (?, ?)",
                 [("format", FORMAT), ("schema", str(SCHEMA_VERSION)), ("params", json.dumps(fingerprint, sort_keys=True)),
                  ("embedder", embedder_name), ("generation", "0"), ("instance", instance)],
             )
