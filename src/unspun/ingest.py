@@ -278,6 +278,9 @@ def _text_document(data: bytes, name: str, doc_id: str, fmt: str) -> Document:
 # --------------------------------------------------------------------------- HTML
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+#: what a charset name can hold (IANA names are printable ASCII); one with a NUL or another control
+#: character is malformed, and the text it was declared for is not guessed at
+_CHARSET_NAME = re.compile(r"[!-~]{1,64}")
 
 
 def _decode_html(data: bytes, name: str, charset: str | None) -> str:
@@ -295,6 +298,9 @@ def _decode_html(data: bytes, name: str, charset: str | None) -> str:
     if m:
         declared.append(m.group(1).decode("ascii"))
     for enc in declared:
+        if not _CHARSET_NAME.fullmatch(enc):
+            raise input_error(name, "bad charset", f"the declared charset {enc[:40]!r} is malformed and the text is not "
+                              "UTF-8; skipped")
         try:
             return check_text(data.decode(enc), name)
         except (LookupError, UnicodeDecodeError):
@@ -1019,15 +1025,24 @@ def iter_documents(
     """Stream the documents in ``paths`` (files and directory trees), skipping what cannot be read.
 
     Each skip is recorded in ``report`` (pass an :class:`IngestReport` to see
-    them). ``limits`` defaults to :meth:`IngestLimits.from_env`; ``max_doc_bytes``
+    them). A path given that does not exist is never passed over in silence:
+    without a ``report`` it raises :class:`~unspun.errors.InputError` before
+    anything is read; with one it is recorded there (``"no such file"``).
+    ``limits`` defaults to :meth:`IngestLimits.from_env`; ``max_doc_bytes``
     overrides its ``doc_bytes``. See the module documentation for formats, ids
     and limits.
     """
+    given = _as_paths(paths)
+    if report is None:
+        for path in given:
+            if not os.path.lexists(path):
+                raise input_error(path, "no such file", "no such file or directory (pass an IngestReport to record "
+                                  "missing paths and read on)")
     rep = report if report is not None else IngestReport()
     lim = limits or IngestLimits.from_env()
     if max_doc_bytes is not None:
         lim = IngestLimits(**{**lim.__dict__, "doc_bytes": max_doc_bytes})
-    for file in list_inputs(paths, report=rep, follow_symlinks=follow_symlinks):
+    for file in list_inputs(given, report=rep, follow_symlinks=follow_symlinks):
         for doc in read_file(file, text_field=text_field, id_field=id_field, report=rep, limits=lim):
             rep.documents += 1
             yield doc
