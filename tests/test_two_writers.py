@@ -8,12 +8,14 @@ file new, which once let the second reset the first's generation counter (band k
 """
 from __future__ import annotations
 
+import random
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import two_writers  # noqa: E402
 
@@ -42,3 +44,36 @@ def test_second_creator_opens_the_index_as_it_is(tmp_path):
     late.close()
     with Index(path, embedder=None) as ix:
         assert ix.instance == instance and ix.store.generation() == gen == 1 and list(ix.ids()) == ["a"]
+
+
+def test_serve_post_documents_while_the_cli_adds(tmp_path):
+    """``unspun serve`` taking ``POST /documents`` while ``unspun index add`` writes the same ids: every POST
+    answers 201, the CLI exits 0, and the index holds exactly the expected documents, consistent."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+    from servers import serve
+
+    a, _b, allowed, ids_a, _ids_b = two_writers.make_inputs(tmp_path, 3)
+    posted = [json.loads(line) for line in a.read_text().splitlines()]
+    words = ["alpha", "beta", "gamma", "delta", "omega", "harbour", "council", "bridge", "river", "budget"]
+    posted = posted[: len(posted) // 2] + [{"id": f"web-{i}", "text": two_writers._text(random.Random(i), words)}
+                                           for i in range(60)]
+    for d in posted:
+        allowed.setdefault(d["id"], set()).add(d["text"])
+    db = tmp_path / "shared.unspun"
+    with serve(db) as server:
+        cli = two_writers.start(a, db, 50)
+
+        def post(batch):
+            with httpx.Client(base_url=server.url, timeout=300) as c:
+                return c.post("/documents", json={"documents": batch})
+
+        with ThreadPoolExecutor(2) as ex:
+            answers = list(ex.map(post, [posted[i : i + 40] for i in range(0, len(posted), 40)]))
+        out, err = cli.communicate(timeout=600)
+        assert cli.returncode == 0, err
+        assert [r.status_code for r in answers] == [201] * len(answers), [r.text[:300] for r in answers]
+        assert "Traceback" not in server.log
+    two_writers.check_index(db, ids_a | {d["id"] for d in posted}, allowed)
