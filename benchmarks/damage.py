@@ -97,6 +97,14 @@ def build(root: Path) -> Fixture:
     return fx
 
 
+def copy_index(db: Path, where: Path) -> Path:
+    """Copy index ``db`` and every file beside it that belongs to it into ``where``; returns the copy."""
+    for p in db.parent.iterdir():
+        if p.name.startswith(db.name):
+            shutil.copyfile(p, where / p.name)
+    return where / db.name
+
+
 def damage(path: Path, kind: str, rng: random.Random, donor: Path | None) -> str:
     """Damage ``path`` in place; returns a description."""
     data = bytearray(path.read_bytes())
@@ -127,10 +135,7 @@ def trial(fx: Fixture, seed: int) -> tuple[bool, str]:
     """One seeded trial on a fresh copy of A; (passed, description)."""
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(dir=fx.root) as tmp:
-        db = Path(tmp) / fx.db.name
-        for p in fx.db.parent.iterdir():
-            if p.name.startswith(fx.db.name):
-                shutil.copyfile(p, Path(tmp) / p.name)
+        db = copy_index(fx.db, Path(tmp))
         files = sidecars(db)
         target = files[rng.randrange(len(files))]
         kind = KINDS[seed % len(KINDS)]

@@ -33,12 +33,7 @@ def test_damaged_sidecar_answers_as_sound_index(fixture, seed):
 
 def test_damage_is_real(fixture, tmp_path):
     """The trials would see a wrong answer: an index missing the original answers differently."""
-    import shutil
-
-    db = tmp_path / fixture.db.name
-    for p in fixture.db.parent.iterdir():
-        if p.name.startswith(fixture.db.name):
-            shutil.copyfile(p, tmp_path / p.name)
+    db = damage.copy_index(fixture.db, tmp_path)
     assert damage.cli("index", "rm", "original.txt", "--db", db).returncode == 0
     p = damage.cli(*fixture.commands(db)[0])
     assert p.returncode == 0 and p.stdout != fixture.answers[0]
