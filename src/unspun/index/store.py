@@ -40,6 +40,8 @@ from ..types import Document
 
 FORMAT = "unspun-index"
 SCHEMA_VERSION = 3  # 3: band keys only in the bucket segments (signatures.nkeys), cache records in meta
+#: the page size of a new index file (SQLite's default, 4096, leaves a page's slack per stored document)
+PAGE_SIZE = int(os.environ.get("UNSPUN_PAGE_SIZE", "65536"))
 #: ids or docnos bound per ``IN (...)`` query (below SQLite's limit on bound variables)
 SQL_VARIABLES = 900
 
@@ -183,6 +185,9 @@ class Store:
         try:
             self.db.execute("PRAGMA busy_timeout = 60000")
             if not readonly:
+                # a new file gets big pages before WAL fixes its page size: a document row (~3 KB of text) and a
+                # signature row (~2.7 KB) each took a 4 KB page of their own, ~2 KB of slack per document
+                self.db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
                 self.db.execute("PRAGMA journal_mode = WAL")
                 self.db.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as err:
