@@ -118,12 +118,13 @@ def test_disk_full_and_read_only_filesystem(tmp_path):
     mnt = tmp_path / "mnt"
     db, kept = mnt / "i.unspun", tmp_path / "after"
     kept.mkdir()
-    _, (cp, full, stats_full, check_full, save, ro, stats_ro, check_ro, scan_ro, add_ro, rm_ro) = mounted(
+    _, (cp, full, stats_full, check_full, rm_full, save, ro, stats_ro, check_ro, scan_ro, add_ro, rm_ro) = mounted(
         tmp_path, f"{size + 96 * 1024}", [
             ["sh", f"cp {built}/* {mnt}/"],
             ["index", "add", str(more), "--db", str(db), "--no-vectors", "--batch-size", "20", "--workers", "1"],
             ["index", "stats", "--db", str(db), "--json"],
             ["check", str(SEEDS[1]), "--db", str(db), "--json", "--no-judge"],
+            ["index", "rm", PIECES[1].name, "--db", str(db)],  # on the full disk: done, or a disk-full line
             ["sh", f"cp {mnt}/i.unspun {kept}/ && mount -o remount,ro {mnt}"],
             ["sh", f"touch {mnt}/x"],
             ["index", "stats", "--db", str(db), "--json"],
@@ -140,6 +141,11 @@ def test_disk_full_and_read_only_filesystem(tmp_path):
     n = json.loads(stats_full["out"])["documents"]
     assert n >= 5 and (n - 5) % 20 == 0, n
     assert check_full["rc"] == 0 and json.loads(check_full["out"])["matches"][0]["a"]["id"] == "original.txt"
+    if rm_full["rc"] == 0:
+        n -= 1
+    else:
+        line = one_line_error(subprocess.CompletedProcess([], rm_full["rc"], rm_full["out"], rm_full["err"]))
+        assert str(db) in line and "disk is full" in line, line
     con = sqlite3.connect(kept / "i.unspun")
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert con.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == n

@@ -132,8 +132,10 @@ def connect(path: Path, readonly: bool) -> Connection:
         return db
     except sqlite3.Error as err:
         db.close()
-        if not (readonly and isinstance(err, sqlite3.OperationalError) and path.exists()
-                and not os.access(path.parent, os.W_OK)):
+        cannot_write = path.exists() and not (os.access(path.parent, os.W_OK) and os.access(path, os.W_OK))
+        if not readonly and cannot_write and isinstance(err, sqlite3.OperationalError):
+            raise StoreError(f"{path}: the index cannot be written here (a read-only file or filesystem)") from None
+        if not (readonly and isinstance(err, sqlite3.OperationalError) and cannot_write):
             why = store_error(path, err, "opening the index")
             if why is None or "cannot open" in str(err):
                 why = StoreError(f"{path}: not an unspun index ({err})")
