@@ -42,6 +42,8 @@ FORMAT = "unspun-index"
 SCHEMA_VERSION = 3  # 3: band keys only in the bucket segments (signatures.nkeys), cache records in meta
 #: the page size of a new index file (SQLite's default, 4096, leaves a page's slack per stored document)
 PAGE_SIZE = int(os.environ.get("UNSPUN_PAGE_SIZE", "65536"))
+#: the WAL size at which a writer checkpoints (and to which the WAL file is cut back)
+WAL_BYTES = 4 << 20
 #: ids or docnos bound per ``IN (...)`` query (below SQLite's limit on bound variables)
 SQL_VARIABLES = 900
 
@@ -191,6 +193,11 @@ class Store:
                 # signature row (~2.7 KB) each took a 4 KB page of their own, ~2 KB of slack per document
                 self.db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
                 self.db.execute("PRAGMA journal_mode = WAL")
+                # checkpoint every ~4 MiB of WAL whatever the page size (SQLite counts 1000 pages: 64 MiB here),
+                # and cut the WAL file back to that after a checkpoint
+                page = int(self.db.execute("PRAGMA page_size").fetchone()[0])
+                self.db.execute(f"PRAGMA wal_autocheckpoint = {max(1, WAL_BYTES // page)}")
+                self.db.execute(f"PRAGMA journal_size_limit = {WAL_BYTES}")
                 self.db.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as err:
             self.db.close()
