@@ -7,6 +7,7 @@ one must exit 0 and answer byte for byte as on the undamaged index.  The 40-tria
 """
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -16,7 +17,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import damage  # noqa: E402
 
-pytest.importorskip("usearch")
+# find_spec, not importorskip: importing usearch into the test process before onnxruntime (tests/test_embed.py)
+# crashes that import (SIGSEGV; `python -c "import usearch; import onnxruntime"` does it too); the trials run the CLI
+if importlib.util.find_spec("usearch") is None:
+    pytest.skip("usearch is not installed", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
