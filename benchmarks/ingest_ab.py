@@ -30,8 +30,10 @@ def main() -> None:
         with Index(Path(tmp) / "x.unspun", embedder=None) as ix:
             ix.add(docs, batch_size=2000, workers=workers)
         dt = time.perf_counter() - t
+        with Index(Path(tmp) / "x.unspun", embedder=None) as ix:
+            disk = ix.stats()["bytes_on_disk"]
     print(f"{unspun.index.__file__}: {n / dt:.0f} docs/s ({workers} process{'es' if workers > 1 else ''}),"
-          f" load average {os.getloadavg()[0]:.1f}")
+          f" {disk / n:.0f} bytes/doc on disk, load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

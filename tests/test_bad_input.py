@@ -456,8 +456,9 @@ def test_hostile_ids_and_urls_library_and_cli(tmp_path, db, golden):
     out, err = p.communicate(timeout=300)
     assert p.returncode == 0 and "added 3" in out, (out, err)
     assert "unspun-escape" not in os.listdir("/tmp") or "unspun-escape" in before  # ids never become paths
-    # the database, its WAL files and its caches (bucket manifest and segments: generated names, never ids)
-    caches = [n for n in os.listdir(db.parent) if re.fullmatch(r"index\.db-(wal|shm)|index\.db\.bands(\.[0-9a-f]{32}\.seg)?", n)]
+    # the database, its WAL files, its cache lock and its caches (bucket segments: generated names, never ids)
+    caches = [n for n in os.listdir(db.parent)
+              if re.fullmatch(r"index\.db-(wal|shm)|index\.db\.lock|index\.db\.bands(\.[0-9a-f]{32}\.seg)?", n)]
     assert sorted(os.listdir(db.parent)) == sorted(["index.db", "ids.jsonl", *caches])
     with Index(db, readonly=True) as ix:
         for doc_id in HOSTILE_IDS.values():

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from unspun.cli import main
+from unspun.index import Index
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = sorted((REPO / "tests" / "data" / "seeds").glob("*.txt"))
@@ -211,3 +212,42 @@ def test_progress_on_a_terminal_is_one_bar_with_total_and_time_left(tmp_path, co
         assert "%|" not in stdout and stdout.strip()  # the result on stdout, the bar only on the terminal
     drawn, _ = on_a_terminal("scan", "--db", db, "--no-judge", "--quiet")
     assert drawn == ""
+
+
+def run_cli(*argv, **kw):
+    """The real CLI in a new process."""
+    return subprocess.run([sys.executable, "-m", "unspun", *map(str, argv)], capture_output=True, text=True, **kw)
+
+
+def test_ids_unique_across_roots_and_replacements_reported(tmp_path):
+    story_a = "The mayor said on Tuesday that the old bridge would reopen in May after repairs costing four million."
+    story_b = "A storm closed the harbour on Friday and the fishermen stayed ashore while the council met about it."
+    for site, text in (("siteA", story_a), ("siteB", story_b)):
+        (tmp_path / site / "news").mkdir(parents=True)
+        (tmp_path / site / "news" / "story.txt").write_text(text)
+    db = tmp_path / "two.unspun"
+    p = run_cli("index", "add", "siteA", "siteB", "--db", db, "--no-vectors", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "added 2, updated 0" in p.stdout and "replaced" not in p.stdout
+    with Index(db, readonly=True) as ix:
+        assert sorted(ix.ids()) == ["siteA/news/story.txt", "siteB/news/story.txt"]
+        assert ix.get("siteB/news/story.txt").text.strip() == story_b
+
+    # one root at a time: both files get the id news/story.txt, and the summary says the second replaced the first
+    db1 = tmp_path / "one.unspun"
+    assert run_cli("index", "add", tmp_path / "siteA", "--db", db1, "--no-vectors").returncode == 0
+    p = run_cli("index", "add", tmp_path / "siteB", "--db", db1, "--no-vectors")
+    assert p.returncode == 0 and "updated 1" in p.stdout
+    line = next(x for x in p.stdout.splitlines() if x.strip().startswith("news/story.txt:"))
+    assert "siteA" in line and "siteB" in line and "replaced" in line
+    # re-adding an edited file from the same source is an ordinary update, not reported as a replacement
+    (tmp_path / "siteB" / "news" / "story.txt").write_text(story_b.replace("Friday", "Saturday"))
+    p = run_cli("index", "add", tmp_path / "siteB", "--db", db1, "--no-vectors")
+    assert p.returncode == 0 and "updated 1" in p.stdout and "replaced" not in p.stdout
+
+    # the same id twice in one input: one stored, and the summary says so
+    src = tmp_path / "dup.jsonl"
+    src.write_text(json.dumps({"id": "x", "text": story_a}) + "\n" + json.dumps({"id": "x", "text": story_b}) + "\n")
+    p = run_cli("index", "add", src, "--db", tmp_path / "dup.unspun", "--no-vectors")
+    assert p.returncode == 0 and "added 1" in p.stdout and "2 documents ingested" in p.stdout
+    assert any(x.strip().startswith("x:") and "replaced" in x for x in p.stdout.splitlines()), p.stdout

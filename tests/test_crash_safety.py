@@ -96,34 +96,50 @@ def verify(db: Path, docs: list[tuple[str, str]], rng: random.Random) -> int:
         # every document has its derived rows, and nothing derived is left without its document
         assert q("SELECT COUNT(*) FROM signatures") == n
         assert q("SELECT COUNT(*) FROM documents d LEFT JOIN signatures s ON s.docno = d.docno WHERE s.docno IS NULL") == 0
-        assert q("SELECT COUNT(*) FROM signatures WHERE LENGTH(keys) > 0") == n
+        assert q("SELECT COUNT(*) FROM signatures WHERE nkeys > 0") == n
         assert q("SELECT COUNT(*) FROM signatures WHERE docno NOT IN (SELECT docno FROM documents)") == 0
         assert q("SELECT COUNT(DISTINCT docno) FROM vectors") == n
         assert q("SELECT COUNT(*) FROM vectors WHERE docno NOT IN (SELECT docno FROM documents)") == 0
-        # a sample, row for row: text, band keys recomputed from the signatures, vector spans
-        with Index(db, readonly=True) as ix:
-            params = ix.params.fingerprint
+        # a sample, row for row: text, band keys recomputed from the signatures (and found in the bucket
+        # lookup, segments plus delta), vector spans
+        ix = Index(db, readonly=True)
+        params = ix.params.fingerprint
         for i in sorted(rng.sample(range(n), min(n, 60))):
             doc_id, text = docs[i]
             docno, stored, h = con.execute("SELECT docno, text, content_hash FROM documents WHERE id = ?", (doc_id,)).fetchone()
             assert stored == text and h == content_hash(text)
-            windows, data, blob = con.execute("SELECT windows, data, keys FROM signatures WHERE docno = ?", (docno,)).fetchone()
+            windows, data, nkeys = con.execute("SELECT windows, data, nkeys FROM signatures WHERE docno = ?", (docno,)).fetchone()
             sig = np.frombuffer(data, dtype="<u4").reshape(windows, params.num_perm)
             want = sorted(set(band_keys(sig, params).reshape(-1).tolist()))
-            assert np.frombuffer(blob, dtype="<i8").tolist() == want, doc_id
+            assert nkeys == len(want), doc_id
+            with ix.store.snapshot():
+                ks, ds = ix.bands.members(np.asarray(want, dtype=np.int64))
+            assert sorted(set(ks[ds == docno].tolist())) == want, doc_id
             spans = [(s, e) for s, e in con.execute("SELECT start, end FROM vectors WHERE docno = ? ORDER BY vecno", (docno,))]
             assert spans == passages_for_vectors(text), doc_id
+        ix.close()
         vecnos = {r[0] for r in con.execute("SELECT vecno FROM vectors")}
     finally:
         con.close()
     # the vector cache that check() uses holds exactly the vectors in SQLite (a stale file is never used)
-    with Index(db) as ix:
+    with Index(db, readonly=True) as ix:
         ann = ix.vectors.ensure()
+        if not vecnos:
+            assert ann is None
+            return n
         assert len(ann) == len(vecnos) and set(np.asarray(ann.keys).tolist()) == vecnos
-    # closing saved the cache for this generation: the file on disk agrees too
-    info = json.loads(Path(f"{db}.usearch.json").read_text())
-    assert info["count"] == len(vecnos)
+    # the cache for this generation was saved and recorded (by the writer, or rebuilt once by that reader)
+    info = json.loads(_meta(db, "vector_cache"))
+    assert info["count"] == len(vecnos) and (db.parent / info["name"]).exists()
     return n
+
+
+def _meta(db: Path, key: str) -> str:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0]
+    finally:
+        con.close()
 
 
 class Reader(threading.Thread):
@@ -149,7 +165,7 @@ class Reader(threading.Thread):
                     con.execute("BEGIN")  # one read transaction: one snapshot
                     counts = tuple(con.execute(sql).fetchone()[0] for sql in (
                         "SELECT COUNT(*) FROM documents", "SELECT COUNT(*) FROM signatures",
-                        "SELECT COUNT(*) FROM signatures WHERE LENGTH(keys) > 0", "SELECT COUNT(DISTINCT docno) FROM vectors",
+                        "SELECT COUNT(*) FROM signatures WHERE nkeys > 0", "SELECT COUNT(DISTINCT docno) FROM vectors",
                         "SELECT value FROM meta WHERE key='generation'"))
                     con.execute("COMMIT")
                 finally:
@@ -240,9 +256,10 @@ SEED_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "seeds"
 
 
 def _corrupt(kind: str, db: Path, old_file: bytes) -> None:
-    ann, meta = Path(f"{db}.usearch"), Path(f"{db}.usearch.json")
+    rec = json.loads(_meta(db, "vector_cache"))
+    ann = db.parent / rec["name"]
     data = ann.read_bytes()
-    if kind == "stale file under the current stamp":  # two processes saved at once: one's file, the other's stamp
+    if kind == "stale file under the current record":  # an older cache file under the current name
         ann.write_bytes(old_file)
     elif kind == "truncated file":
         ann.write_bytes(data[: len(data) // 2])
@@ -250,30 +267,33 @@ def _corrupt(kind: str, db: Path, old_file: bytes) -> None:
         ann.write_bytes(bytes(len(data)))
     elif kind == "missing file":
         ann.unlink()
-    elif kind == "truncated stamp":
-        meta.write_text(meta.read_text()[:10])
-    elif kind == "missing stamp":
-        meta.unlink()
+    elif kind == "one byte changed":  # passes usearch's own restore checks (key count, ...)
+        ann.write_bytes(data[:-100] + bytes([data[-100] ^ 0x5A]) + data[-99:])
+    elif kind == "truncated record":
+        with sqlite3.connect(db) as con:
+            con.execute("UPDATE meta SET value = substr(value, 1, 10) WHERE key = 'vector_cache'")
+    elif kind == "missing record":
+        with sqlite3.connect(db) as con:
+            con.execute("DELETE FROM meta WHERE key = 'vector_cache'")
 
 
-@pytest.mark.parametrize("kind", ["stale file under the current stamp", "truncated file", "zeroed file", "missing file",
-                                  "truncated stamp", "missing stamp"])
+@pytest.mark.parametrize("kind", ["stale file under the current record", "truncated file", "zeroed file", "missing file",
+                                  "one byte changed", "truncated record", "missing record"])
 def test_vector_cache_never_drifts_from_sqlite(tmp_path, kind):
-    """Whatever happened to ``<db>.usearch`` (a crash mid-save, two processes saving at once, damage), the
-    vectors ``check`` uses are exactly those of SQLite, and ``check`` answers as on a fresh index."""
+    """Whatever happened to the vector cache (a crash mid-save, damage, an older file), the vectors
+    ``check`` uses are exactly those of SQLite, and ``check`` answers as on a fresh index."""
     original = (SEED_DIR / "000_39c885e149670517.txt").read_text(encoding="utf-8")
     spun = (SEED_DIR / "002_9a117862eab7609d.txt").read_text(encoding="utf-8")
     corpus = make_corpus(tmp_path / "c.jsonl", 60)
     db = tmp_path / "i.db"
     with Index(db) as ix:
-        ix.add([Document(i, t) for i, t in corpus[:30]])
-        ix.check(spun, judge=False)  # builds the cache; closing saves it (generation 1)
-    old_file = Path(f"{db}.usearch").read_bytes()
+        ix.add([Document(i, t) for i, t in corpus[:30]])  # the writer saves the cache (vectors generation 1)
+    old_file = (db.parent / json.loads(_meta(db, "vector_cache"))["name"]).read_bytes()
     with Index(db) as ix:
         ix.add([Document("orig", original)] + [Document(i, t) for i, t in corpus[30:]])
         want = [m.to_dict() for m in ix.check(spun, judge=False)]
     assert [m["a"]["id"] for m in want] == ["orig"]
-    assert json.loads(Path(f"{db}.usearch.json").read_text())["generation"] == 2
+    assert json.loads(_meta(db, "vector_cache"))["vgen"] == 2
     _corrupt(kind, db, old_file)
     with sqlite3.connect(db) as con:
         vecnos = {r[0] for r in con.execute("SELECT vecno FROM vectors")}

@@ -42,7 +42,7 @@ def _bands_of(ix: Index, doc_id: str) -> int:
     db = sqlite3.connect(ix.path)
     try:
         row = db.execute(
-            "SELECT LENGTH(s.keys) / 8 FROM signatures s JOIN documents d ON d.docno = s.docno WHERE d.id = ?", (doc_id,)
+            "SELECT s.nkeys FROM signatures s JOIN documents d ON d.docno = s.docno WHERE d.id = ?", (doc_id,)
         ).fetchone()
         return row[0] if row else 0
     finally:
@@ -179,21 +179,28 @@ def test_not_an_index_is_a_store_error(tmp_path):
         Index(tmp_path)
 
 
-def test_vector_cache_is_rebuilt_when_stale(tmp_path, embedder):
+def test_the_writer_leaves_a_valid_vector_cache_and_a_stale_one_is_rebuilt_once(tmp_path, embedder):
+    import json
+
     path = tmp_path / "v.unspun"
     with Index(path, embedder=embedder) as ix:
         ix.add(_background(6) + [_seed(0)])
-        ix.check(_seed(1), judge=False)  # builds and (on close) saves the vector cache
-    cache = Path(f"{path}.usearch.json")
-    assert cache.exists()
-    # another writer changes the database behind the cache's back
-    with Index(path, embedder=embedder) as ix:
+    rec = json.loads(sqlite3.connect(path).execute("SELECT value FROM meta WHERE key='vector_cache'").fetchone()[0])
+    assert (tmp_path / rec["name"]).exists() and rec["count"] == Index(path, embedder=embedder).stats()["vectors"]
+    with Index(path, embedder=embedder) as ix:  # the writer brings it up to date: no stale cache left behind
         ix.remove("seed0")
-    cache.write_text(cache.read_text())  # stale generation stays in the file
-    with Index(path, embedder=embedder) as ix:
+    rec2 = json.loads(sqlite3.connect(path).execute("SELECT value FROM meta WHERE key='vector_cache'").fetchone()[0])
+    assert rec2["name"] != rec["name"] and not (tmp_path / rec["name"]).exists() and rec2["vgen"] > rec["vgen"]
+    # a cache file whose record is stale (another process bumped the vectors behind its back): rebuilt once
+    con = sqlite3.connect(path)
+    con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'vectors_gen'")
+    con.commit()
+    con.close()
+    with Index(path, embedder=embedder, readonly=True) as ix:
         assert all(m.a.id != "seed0" for m in ix.check(_seed(1), judge=False))
-        ann = ix.vectors.ensure()
-        assert len(ann) == ix.stats()["vectors"]
+        assert len(ix.vectors.ensure()) == ix.stats()["vectors"]
+    rec3 = json.loads(sqlite3.connect(path).execute("SELECT value FROM meta WHERE key='vector_cache'").fetchone()[0])
+    assert rec3["vgen"] == rec2["vgen"] + 1 and (tmp_path / rec3["name"]).exists()  # saved by the reader, once
 
 
 def test_check_bucket_counting_matches_the_stages(tmp_path):

@@ -1,5 +1,6 @@
-"""The bucket lookup (``<db>.bands`` + the delta read from SQLite) answers exactly as the plain scan stages do,
-whatever state the cache file is in, and an index of the previous schema is refused with a clear message."""
+"""The bucket lookup (the segments the manifest in SQLite names + the delta derived from the signatures in
+SQLite) answers exactly as the plain scan stages do, whatever state the segment files are in, and an index of
+the previous schema is refused with a clear message."""
 from __future__ import annotations
 
 import shutil
@@ -82,43 +83,62 @@ def test_incremental_adds_removals_and_replacements_agree_with_the_stages(tmp_pa
         assert late_copy in [i for i, _ in after] and late_copy not in [i for i, _ in before]
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "other-index", "missing", "older"])
+def _manifest(path):
+    import json
+
+    con = sqlite3.connect(path)
+    try:
+        return json.loads(con.execute("SELECT value FROM meta WHERE key = 'bands'").fetchone()[0])
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "zeroed-keys", "unsorted", "other-index", "missing",
+                                    "older", "manifest"])
 def test_a_damaged_foreign_or_old_bucket_file_never_changes_an_answer(tmp_path, corpus, damage):
     docs, copies = corpus
     path = tmp_path / "x.unspun"
     with Index(path, embedder=None) as ix:
         ix.add(docs[:400])
-        ix.candidate_pairs()  # a scan folds everything into the file
-    older = tmp_path / "older.bands"
-    shutil.copy(f"{path}.bands", older)
+    older = {s["name"]: (tmp_path / s["name"]).read_bytes() for s in _manifest(path)["segments"]}
     with Index(path, embedder=None) as ix:
         ix.add(docs[400:])
         ix.remove(docs[7].id)
         want_pairs = ix.candidate_pairs()
-        other_query = next(d for d in docs if d.id == copies[0][0])
-        ix.add([type(other_query)(id="late", text=other_query.text)])  # left in the delta
-        want_pairs = ix.candidate_pairs()
-        ix.remove("late")
-        want_pairs = [p for p in want_pairs if "late" not in p[:2]]
-    bands = Path(f"{path}.bands")
+    seg = tmp_path / _manifest(path)["segments"][-1]["name"]
+    data = seg.read_bytes()
+    n = int.from_bytes(data[8:16], "little")
     if damage == "garbage":
-        bands.write_bytes(b"\x00" * 999)
+        seg.write_bytes(b"\x00" * 999)
     elif damage == "truncated":
-        bands.write_bytes(bands.read_bytes()[:-12])
+        seg.write_bytes(data[:-12])
+    elif damage == "zeroed-keys":  # same size, keys zeroed: used as is, it would find nothing
+        seg.write_bytes(data[:24] + b"\x00" * (8 * n) + data[24 + 8 * n :])
+    elif damage == "unsorted":  # same size, same bytes, keys out of order
+        keys = data[24 : 24 + 8 * n]
+        seg.write_bytes(data[:24] + keys[8 * (n // 2) :] + keys[: 8 * (n // 2)] + data[24 + 8 * n :])
     elif damage == "other-index":
         with Index(tmp_path / "other.unspun", embedder=None) as other:
             other.add(docs[:50])
-            other.candidate_pairs()
-        shutil.copy(tmp_path / "other.unspun.bands", bands)
+        shutil.copy(tmp_path / _manifest(tmp_path / "other.unspun")["segments"][0]["name"], seg)
     elif damage == "missing":
-        bands.unlink()
+        seg.unlink()
+    elif damage == "older":
+        seg.write_bytes(next(iter(older.values())))
     else:
-        shutil.copy(older, bands)
+        con = sqlite3.connect(path)
+        con.execute("UPDATE meta SET value = '{\"generation\": 1, \"segm' WHERE key = 'bands'")
+        con.commit()
+        con.close()
     query = next(d for d in docs if d.id == copies[-1][0])
     live = [d for d in docs if d.id != docs[7].id]
     with Index(path, readonly=True) as ro:
         assert ro.candidates(query, limit=1000) == reference_candidates(live, query)
         assert ro.candidate_pairs() == want_pairs == reference_pairs(live)
+    # the reader rebuilt the segments once and recorded them: the next reader uses them as they are
+    with Index(path, readonly=True) as ro:
+        assert ro.candidate_pairs() == want_pairs
+        assert {s["name"] for s in _manifest(path)["segments"]} == {p.name for p in ro.bands.segment_files()}
 
 
 def test_an_index_of_the_previous_schema_is_refused_with_its_reason(tmp_path, corpus):
@@ -132,7 +152,7 @@ def test_an_index_of_the_previous_schema_is_refused_with_its_reason(tmp_path, co
     with pytest.raises(StoreError) as err:
         Index(path)
     msg = str(err.value)
-    assert str(path) in msg and "schema 1" in msg and "expects 2" in msg and "\n" not in msg
+    assert str(path) in msg and "schema 1" in msg and "expects 3" in msg and "\n" not in msg
 
 
 def test_segments_merge_and_a_damaged_segment_is_rebuilt(tmp_path, corpus, monkeypatch):
@@ -154,10 +174,10 @@ def test_segments_merge_and_a_damaged_segment_is_rebuilt(tmp_path, corpus, monke
                 gone = docs[i + 3].id
                 ix.remove(gone)
                 del live[gone]
-        view = ix.bands.view
+        view = ix.bands.current()
         assert 2 <= len(view.segments) <= 8, [len(s) for s in view.segments]
         assert sum(len(s) for s in view.segments) + len(view.delta) >= ix.stats()["band_rows"]
-        named = set(view.names)
+        named = {i.name for i in view.infos}
         assert {p.name for p in ix.bands.segment_files()} == named
         query = next(d for d in docs if d.id == copies[-1][0])
         assert ix.candidates(query, limit=1000) == reference_candidates(live.values(), query)
@@ -166,4 +186,4 @@ def test_segments_merge_and_a_damaged_segment_is_rebuilt(tmp_path, corpus, monke
     seg.write_bytes(seg.read_bytes()[:-4])
     with Index(path, embedder=None) as ix:
         assert ix.candidates(query, limit=1000) == reference_candidates(live.values(), query)
-        assert {p.name for p in ix.bands.segment_files()} == set(ix.bands.view.names)
+        assert {p.name for p in ix.bands.segment_files()} == {i.name for i in ix.bands.current().infos}

@@ -12,7 +12,7 @@ from synth import make_corpus  # noqa: E402
 
 QUERIES = (
     "SELECT id, content_hash, text FROM documents ORDER BY id",
-    "SELECT d.id, s.windows, s.data, s.keys, s.gen FROM signatures s JOIN documents d USING (docno) ORDER BY d.id",
+    "SELECT d.id, s.windows, s.data, s.nkeys, s.gen FROM signatures s JOIN documents d USING (docno) ORDER BY d.id",
     "SELECT d.id, v.start, v.end, v.data FROM vectors v JOIN documents d USING (docno) ORDER BY d.id, v.start",
 )
 

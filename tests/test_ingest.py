@@ -559,3 +559,52 @@ def test_wrong_content_length_drops_that_record_quietly(tmp_path, capfd):
     assert report.skipped == {"damaged warc": 1}
     assert "record 2: not followed by a blank line, its Content-Length is wrong" in reasons(report)
     assert capfd.readouterr().err == ""
+
+
+def test_warc_charset_with_a_nul_skips_that_record_and_reads_on(tmp_path, capfd):
+    good = gzip.decompress(good_member())
+    body = page(url="https://x.example/nul").replace("bear", "b\u00e4r").encode("latin-1")  # not UTF-8
+    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=lat\x00in1\r\n\r\n" + body
+    nul = warc_head("https://x.example/nul", len(http), rtype="response", ctype="application/http; msgtype=response")
+    utf8 = page(url="https://x.example/utf8").encode()  # a NUL in the charset of a UTF-8 body: read as UTF-8
+    http8 = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=\x00\r\n\r\n" + utf8
+    nul8 = warc_head("https://x.example/utf8", len(http8), rtype="response", ctype="application/http; msgtype=response")
+    p = tmp_path / "nul.warc"
+    p.write_bytes(good + nul + http + b"\r\n\r\n" + nul8 + http8 + b"\r\n\r\n"
+                  + good.replace(b"news.example/good", b"news.example/again"))
+    docs, report = ingest([p])
+    assert [d.id for d in docs] == ["https://news.example/good", "https://x.example/utf8", "https://news.example/again"]
+    assert report.skipped == {"bad charset": 1}
+    assert "record 2 (https://x.example/nul): the declared charset 'lat\\x00in1' is malformed" in reasons(report)
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_too_short_content_length_drops_the_record_and_resyncs(tmp_path, gz):
+    """A numeric Content-Length far too short: the record is dropped and reported, and reading resumes at the
+    next ``WARC/1.`` header (here 400 bytes of the body are left over before it)."""
+    good = gzip.decompress(good_member())
+    body = page(url="https://x.example/short").encode()
+    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + body
+    short = warc_head("https://x.example/short", len(http) - 400, rtype="response",
+                      ctype="application/http; msgtype=response") + http + b"\r\n\r\n"
+    parts = [good, short, good.replace(b"news.example/good", b"news.example/again"),
+             good.replace(b"news.example/good", b"news.example/third")]
+    p = tmp_path / ("short.warc.gz" if gz else "short.warc")
+    p.write_bytes(b"".join(gzip.compress(x) for x in parts) if gz else b"".join(parts))
+    docs, report = ingest([p])
+    assert [d.id for d in docs] == ["https://news.example/good", "https://news.example/again", "https://news.example/third"]
+    assert report.skipped == {"damaged warc": 1}
+    assert "record 2: not followed by a blank line, its Content-Length is wrong; dropped" in reasons(report)
+
+
+def test_iter_documents_missing_path_is_never_silent(tmp_path):
+    from unspun.ingest import iter_documents
+
+    (tmp_path / "a.txt").write_text("The harbour closed on Friday and the fishermen stayed ashore.")
+    missing = tmp_path / "nope"
+    with pytest.raises(InputError, match=r"nope: no such file or directory"):
+        iter_documents([tmp_path / "a.txt", missing]).__next__()
+    report = IngestReport()
+    docs = list(iter_documents([tmp_path / "a.txt", missing], report=report))
+    assert len(docs) == 1 and report.problems == [(str(missing), "no such file")]

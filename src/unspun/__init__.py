@@ -3,7 +3,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .api import compare
+from .api import compare, compare_files
 from .errors import ConfigError, InputError, MissingDependency, StoreError, UnspunError
 from .params import DEFAULT_PARAMS, CandidateParams, FingerprintParams, ScanParams
 from .progress import Progress
@@ -11,6 +11,7 @@ from .types import Cluster, Distortion, Document, Evidence, Match, Passage, Sent
 
 __all__ = [
     "compare",
+    "compare_files",
     "ScanParams",
     "FingerprintParams",
     "CandidateParams",

@@ -39,7 +39,10 @@ symbolic links to files are read.
 Document ids (only ever used as keys, never as paths):
 
 - a file inside a directory given: its path relative to that directory, with
-  ``/`` separators (``world/2024/story.txt``);
+  ``/`` separators (``world/2024/story.txt``); when more than one path is given,
+  prefixed by the directory's name (``siteA/world/2024/story.txt``; by its path as
+  given when two directories have the same name), so that ids are unique across
+  the roots of one call;
 - a file given directly: the path exactly as given;
 - a JSONL line: the value of ``id_field`` when it is a string or integer, else
   ``<file id>:<line number>``;
@@ -281,6 +284,9 @@ def _text_document(data: bytes, name: str, doc_id: str, fmt: str) -> Document:
 # --------------------------------------------------------------------------- HTML
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+#: what a charset name can hold (IANA names are printable ASCII); one with a NUL or another control
+#: character is malformed, and the text it was declared for is not guessed at
+_CHARSET_NAME = re.compile(r"[!-~]{1,64}")
 
 
 def _decode_html(data: bytes, name: str, charset: str | None) -> str:
@@ -298,6 +304,9 @@ def _decode_html(data: bytes, name: str, charset: str | None) -> str:
     if m:
         declared.append(m.group(1).decode("ascii"))
     for enc in declared:
+        if not _CHARSET_NAME.fullmatch(enc):
+            raise input_error(name, "bad charset", f"the declared charset {enc[:40]!r} is malformed and the text is not "
+                              "UTF-8; skipped")
         try:
             return check_text(data.decode(enc), name)
         except (LookupError, UnicodeDecodeError):
@@ -950,20 +959,40 @@ def list_inputs(
     follow_symlinks: bool = False,
 ) -> Iterator[InputFile]:
     """The files behind ``paths`` (files and directory trees, walked in sorted order), with the ids their
-    documents get; what cannot be listed is recorded in ``report``.  See the module documentation."""
+    documents get; what cannot be listed (a missing path, an unreadable directory) is recorded in
+    ``report``.  When more than one path is given, the files of a directory get its name as a prefix
+    (``siteA/news/story.txt``), so that two roots holding the same relative path never share an id.
+    See the module documentation."""
     rep = report if report is not None else IngestReport()
     opt = _Options("text", "id", IngestLimits(), follow_symlinks, rep.add_problem, rep.add_ignored)
-    for path in _as_paths(paths):
+    given = _as_paths(paths)
+    prefixes = _root_prefixes(given) if len(given) > 1 else {}
+    for path in given:
         try:
             st = os.stat(path)
         except OSError as err:
             _report_os_error(path, err, opt)
             continue
         if stat.S_ISDIR(st.st_mode):
+            prefix = prefixes.get(path, "")
             for file_path, rel, fmt in _walk(path, opt):
-                yield InputFile(file_path, rel, fmt)
+                yield InputFile(file_path, prefix + rel, fmt)
         else:
             yield InputFile(path, path, _format_of(os.path.basename(path)))
+
+
+def _root_prefixes(paths: list[str]) -> dict[str, str]:
+    """The id prefix of each directory given among several paths: its name (``siteA/``), or, when two
+    directories given have the same name, its path as given (``2024/siteA/``)."""
+    dirs = [p for p in paths if os.path.isdir(p)]
+    names = {p: os.path.basename(os.path.abspath(p)) or os.path.abspath(p) for p in dirs}
+    taken = list(names.values())
+    out = {}
+    for p, name in names.items():
+        if taken.count(name) > 1:
+            name = os.path.normpath(p) if not os.path.normpath(p).startswith("..") else os.path.abspath(p)
+        out[p] = name.replace(os.sep, "/").strip("/") + "/"
+    return out
 
 
 def read_file(
@@ -1003,15 +1032,24 @@ def iter_documents(
     """Stream the documents in ``paths`` (files and directory trees), skipping what cannot be read.
 
     Each skip is recorded in ``report`` (pass an :class:`IngestReport` to see
-    them). ``limits`` defaults to :meth:`IngestLimits.from_env`; ``max_doc_bytes``
+    them). A path given that does not exist is never passed over in silence:
+    without a ``report`` it raises :class:`~unspun.errors.InputError` before
+    anything is read; with one it is recorded there (``"no such file"``).
+    ``limits`` defaults to :meth:`IngestLimits.from_env`; ``max_doc_bytes``
     overrides its ``doc_bytes``. See the module documentation for formats, ids
     and limits.
     """
+    given = _as_paths(paths)
+    if report is None:
+        for path in given:
+            if not os.path.lexists(path):
+                raise input_error(path, "no such file", "no such file or directory (pass an IngestReport to record "
+                                  "missing paths and read on)")
     rep = report if report is not None else IngestReport()
     lim = limits or IngestLimits.from_env()
     if max_doc_bytes is not None:
         lim = IngestLimits(**{**lim.__dict__, "doc_bytes": max_doc_bytes})
-    for file in list_inputs(paths, report=rep, follow_symlinks=follow_symlinks):
+    for file in list_inputs(given, report=rep, follow_symlinks=follow_symlinks):
         for doc in read_file(file, text_field=text_field, id_field=id_field, report=rep, limits=lim):
             rep.documents += 1
             yield doc

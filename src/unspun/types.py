@@ -10,6 +10,7 @@ into the same objects.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, get_args
 
@@ -90,6 +91,14 @@ class Document:
 
     def __hash__(self) -> int:  # documents are identified by id and text
         return hash((self.id, self.text))
+
+    @classmethod
+    def from_path(cls, path: "str | os.PathLike[str]") -> "Document":
+        """The one document in a file (text, Markdown, HTML, a one-document JSONL or WARC), its id the path as
+        given: :func:`unspun.ingest.load_document`; raises :class:`~unspun.errors.InputError` naming the file."""
+        from .ingest import load_document
+
+        return load_document(path)
 
     def to_dict(self, with_text: bool = True) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "length": len(self.text)}

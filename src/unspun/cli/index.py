@@ -134,6 +134,8 @@ def run_add(args: argparse.Namespace) -> int:
     out(f"{args.db}: added {result.added}, updated {result.updated}, unchanged {result.unchanged}"
         f" ({n / max(dt, 1e-9):.0f} docs/s)")
     _print_report(report)
+    for line in result.replaced_lines():
+        out(line, lines=False)
     for doc_id, why in result.skipped[:20]:
         out(f"  {clean(doc_id)}: {clean(why)}")
     if report.documents == 0 and report.problems:

@@ -1,9 +1,10 @@
 """The embedded corpus index: storage plus ``check``; its ``scan`` is the pipeline's.
 
-One SQLite file (WAL) holds the documents, their window signatures and band keys, and their passage
-vectors (:mod:`unspun.index.store`); beside it live two caches that never decide an answer: the
-bucket segments of the band lookup (:mod:`unspun.index.bands`, :mod:`unspun.index.segments`) and the
-usearch graph of the vectors (:mod:`unspun.index.vectors`).  ``add`` derives signatures and vectors in
+One SQLite file (WAL) holds the documents, their window signatures and their passage vectors
+(:mod:`unspun.index.store`); beside it live two caches that never decide an answer, each recorded in
+SQLite with its size and CRC-32 and rebuilt from SQLite when missing or damaged: the bucket segments
+of the band lookup, the one place the band keys are stored (:mod:`unspun.index.bands`,
+:mod:`unspun.index.segments`), and the usearch graph of the vectors (:mod:`unspun.index.vectors`).  ``add`` derives signatures and vectors in
 this process or in a pool (:mod:`unspun.index.derive`); ``check`` is one document against the corpus
 (:mod:`unspun.index.check`); ``scan`` runs :func:`unspun.pipeline.scan` over an
 :class:`~unspun.pipeline.sources.IndexSource` of this index.
@@ -26,7 +27,7 @@ from ..progress import ProgressFn, report
 from ..types import Cluster, Document, Match
 from .bands import Bands
 from .derive import Deriver, derive, worker_count
-from .store import BatchPlan, Store, is_sqlite
+from .store import Store, Written, is_sqlite, store_error
 from .vectors import VectorCache
 
 if TYPE_CHECKING:
@@ -43,10 +44,13 @@ class AddResult:
     updated: int = 0
     unchanged: int = 0
     skipped: tuple[tuple[str, str], ...] = ()  # (id, reason)
+    #: documents whose text was replaced by a text from another source (another file, or the same id given
+    #: twice in this call): (id, the replaced text's source, the new text's source); counted in ``updated``
+    replaced: tuple[tuple[str, str, str], ...] = ()
 
     def __add__(self, other: "AddResult") -> "AddResult":
         return AddResult(self.added + other.added, self.updated + other.updated, self.unchanged + other.unchanged,
-                         self.skipped + other.skipped)
+                         self.skipped + other.skipped, self.replaced + other.replaced)
 
     @property
     def documents(self) -> int:
@@ -54,7 +58,36 @@ class AddResult:
         return self.added + self.updated + self.unchanged + len(self.skipped)
 
     def summary(self) -> str:
-        return f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, skipped {len(self.skipped)}"
+        text = f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, skipped {len(self.skipped)}"
+        if self.replaced:
+            text += f" ({len(self.replaced)} replaced with a text from another source)"
+        return text
+
+    def replaced_lines(self, max_lines: int = 20) -> list[str]:
+        """What the summary of an add says about :attr:`replaced`: a head line, then one line per document
+        (``id: the text from OLD was replaced by the text from NEW``), up to ``max_lines``; [] when none."""
+        if not self.replaced:
+            return []
+        n = len(self.replaced)
+        lines = [f"{n} document{'s' if n > 1 else ''} replaced by a different text with the same id (only the last"
+                 f" text is kept):"]
+        for doc_id, before, now in self.replaced[:max_lines]:
+            same = before == now
+            lines.append(f"  {doc_id}: the text from {before or 'an unknown source'} was replaced by "
+                         + ("another text with the same id in the same input" if same else f"the text from {now or 'an unknown source'}"))
+        if n > max_lines:
+            lines.append(f"  ... and {n - max_lines} more")
+        return lines
+
+
+def _source(meta: Any) -> str:
+    """Where a document's text came from (``meta["source"]``), "" when unknown."""
+    if isinstance(meta, str):
+        try:
+            meta = json.loads(meta)
+        except ValueError:
+            return ""
+    return str(meta.get("source") or "") if isinstance(meta, dict) else ""
 
 
 def _auto_embedder() -> Any:
@@ -96,11 +129,12 @@ class Index:
             self._open(params, embedder)
         except sqlite3.DatabaseError as err:
             self.store.close()
-            raise StoreError(f"{self.path}: not an unspun index ({err})") from None
+            raise (store_error(self.path, err, "opening the index") or StoreError(
+                f"{self.path}: not an unspun index ({err})")) from None
         except BaseException:
             self.store.close()
             raise
-        self.bands = Bands(self.store, self.path, self._instance)
+        self.bands = Bands(self.store, self.path, self.params.fingerprint)
         self.vectors = VectorCache(self.store, self.path) if self.embedder is not None else None
         self._closed = False
 
@@ -112,8 +146,12 @@ class Index:
             self.params = params or DEFAULT_PARAMS
             self.embedder = _auto_embedder() if isinstance(embedder, str) else embedder
             self.embedder_name = _embedder_name(self.embedder)
-            self._instance = self.store.create(self.params.fingerprint.to_dict(), self.embedder_name)
-            return
+            instance = self.store.create(self.params.fingerprint.to_dict(), self.embedder_name)
+            if instance is not None:
+                self._instance = instance
+                return
+            meta = self.store.read_meta()  # another process created it meanwhile: open it as it is
+            assert meta is not None
         stored = FingerprintParams(**json.loads(meta["params"]))
         if params is not None and params.fingerprint != stored:
             raise ConfigError(f"{self.path}: built with fingerprint parameters {stored.to_dict()}, "
@@ -161,10 +199,8 @@ class Index:
             return
         self._closed = True
         try:
-            if self.vectors is not None:
-                self.vectors.save_if_dirty()
-        finally:
             self.store.close()
+        finally:
             self.bands.close()
 
     def __len__(self) -> int:
@@ -187,8 +223,8 @@ class Index:
     def stats(self) -> dict[str, Any]:
         """Counts, parameters and size on disk; the counts come from one snapshot, so they agree with each
         other even while another process writes."""
-        files = [self.path, Path(f"{self.path}-wal"), Path(f"{self.path}.usearch"), Path(f"{self.path}.usearch.json"),
-                 self.bands.manifest_path(), *self.bands.segment_files()]
+        files = [self.path, Path(f"{self.path}-wal"), *self.bands.segment_files(),
+                 *(self.vectors.files() if self.vectors is not None else [])]
         counts = self.store.counts()
         return {
             "path": str(self.path),
@@ -220,13 +256,13 @@ class Index:
         deriver = Deriver(worker_count(workers), self.params, self.embedder_name, self.embedder)
         total = AddResult()
         pending: list[tuple[list[Document], Any]] = []
+        run = _Run()
 
         def write_oldest() -> None:
             nonlocal total
             batch, derived = pending.pop(0)
-            total = total + self._add_batch(batch, derived.result() if derived is not None else None)
-            with self.store.snapshot():
-                self.bands.current(fold=None)  # a bucket segment once enough new keys are in
+            total = total + self._add_batch(batch, derived.result() if derived is not None else None, run)
+            self.bands.fold(force=False)  # a bucket segment once enough new keys are in
             report(progress, "add", total.documents)
 
         try:
@@ -246,35 +282,49 @@ class Index:
                 write_oldest()
         finally:
             deriver.close()
+        self._leave_caches(run.vectors_changed)
         return total
 
+    def _leave_caches(self, vectors_changed: bool) -> None:
+        """The writer's last step: the new band keys folded into a segment and the vector cache saved, so
+        that readers find both valid (never rebuilt per call)."""
+        self.bands.fold()
+        if self.vectors is not None and (vectors_changed or self.store.vectors_generation()):
+            self.vectors.refresh()
+
     def _to_derive(self, batch: list[Document]) -> list[Document]:
-        """The documents of ``batch`` whose text is not stored yet (new ids and changed texts), in order."""
+        """The documents of ``batch`` whose text is not stored yet (new ids and changed texts), in order
+        (planned outside the write transaction: the write plans again inside it)."""
         docs = usable_documents(batch)[0]
         work = {d.id for d in self.store.plan(docs).work}
         return [d for d in docs if d.id in work]
 
-    def _add_batch(self, batch: list[Document], derived: dict[str, tuple] | None = None) -> AddResult:
+    def _add_batch(self, batch: list[Document], derived: dict[str, tuple] | None, run: "_Run") -> AddResult:
         docs, skipped = usable_documents(batch)
-        plan: BatchPlan = self.store.plan(docs)
-        derived = derived or {}
-        missing = [d for d in plan.work if d.id not in derived or derived[d.id][0].content_hash != plan.hashes[d.id]]
-        if missing:
-            derived = {**derived, **derive(missing, self.params, self.embedder)}
-        records = {d.id: derived[d.id][0] for d in plan.work}
-        vectors = {d.id: derived[d.id][1] for d in plan.work if derived[d.id][1] is not None}
-        self.store.write(plan, records, vectors)
-        if self.vectors is not None and (plan.changed or vectors):
-            self.vectors.invalidate()
-        return AddResult(len(plan.new), len(plan.changed) + len(plan.meta_only), plan.unchanged, tuple(skipped))
+        replaced = _repeated_in_batch(batch)
+        written: Written = self.store.write(docs, derived or {}, lambda missing: derive(missing, self.params, self.embedder))
+        plan = written.plan
+        for d in plan.changed:
+            old = plan.existing[d.id]
+            before, now = _source(old[6]), _source(d.meta)
+            if run.wrote(old[0]) or before != now:
+                replaced.append((d.id, before, now))
+        run.add(written)
+        self.bands.remember(written.keys)
+        return AddResult(len(plan.new), len(plan.changed) + len(plan.meta_only), plan.unchanged, tuple(skipped),
+                         tuple(replaced))
 
     def remove(self, id: str) -> bool:
         """Remove a document and everything derived from it; ``False`` when the id is not in the index."""
-        if not self.store.remove(id):
-            return False
-        if self.vectors is not None:
-            self.vectors.invalidate()
-        return True
+        return bool(self.remove_many([id]))
+
+    def remove_many(self, ids: Iterable[str]) -> list[str]:
+        """Remove documents (one transaction) and everything derived from them; returns the ids that were
+        in the index.  The caches are brought up to date once, at the end."""
+        removed = self.store.remove(list(ids))
+        if removed:
+            self._leave_caches(True)
+        return removed
 
     # ------------------------------------------------------------------ check
 
@@ -333,7 +383,36 @@ class Index:
         p = self._params(params)
         if min_coverage is not None:
             p = replace(p, min_coverage=min_coverage)
-        with LocalExecutor(workers) as ex:
+        with LocalExecutor(workers) as ex, self.store.snapshot():  # one snapshot: a write meanwhile is not seen
             result = scan(IndexSource(self), ex, p, judge=judge, keep_matches=True, progress=progress)
         yield from result.clusters
 
+
+class _Run:
+    """What one ``add`` call wrote so far: its docno ranges (a transaction's new docnos are consecutive)
+    and whether it changed any vectors."""
+
+    def __init__(self) -> None:
+        self.ranges: list[tuple[int, int]] = []
+        self.vectors_changed = False
+
+    def add(self, written: Written) -> None:
+        if written.docnos:
+            self.ranges.append((min(written.docnos.values()), max(written.docnos.values())))
+            self.vectors_changed = True
+
+    def wrote(self, docno: int) -> bool:
+        return any(lo <= docno <= hi for lo, hi in self.ranges)
+
+
+def _repeated_in_batch(batch: list[Document]) -> list[tuple[str, str, str]]:
+    """The ids given twice in one batch with different texts (the last one is kept): (id, source of the
+    text dropped, source of the text kept)."""
+    first: dict[str, Document] = {}
+    out: list[tuple[str, str, str]] = []
+    for d in batch:
+        prev = first.get(d.id)
+        if prev is not None and prev.text != d.text and d.text and not d.text.isspace():
+            out.append((d.id, _source(prev.meta), _source(d.meta)))
+        first[d.id] = d
+    return out

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, StoreError
 from ..params import ScanParams
 from ..progress import ProgressFn, report
 from ..types import Document
@@ -119,10 +119,12 @@ class StoredDocs:
         self.opener = type(index)
         self.path, self.instance = str(index.path), index.instance
         self.with_vectors = index.embedder is not None
+        self.generation = index.store.generation()  # the snapshot the scan reads (a worker reads the same one)
         self._index: Any = index
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"opener": self.opener, "path": self.path, "instance": self.instance, "with_vectors": self.with_vectors}
+        return {"opener": self.opener, "path": self.path, "instance": self.instance, "with_vectors": self.with_vectors,
+                "generation": self.generation}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -130,7 +132,7 @@ class StoredDocs:
 
     def _handle(self) -> Any:
         if self._index is None:
-            self._index = _reader(self.opener, self.path, self.instance, self.with_vectors)
+            self._index = _reader(self.opener, self.path, self.instance, self.with_vectors, self.generation)
         return self._index
 
     def document(self, id: str) -> Document | None:
@@ -144,10 +146,17 @@ class StoredDocs:
 
 
 @lru_cache(maxsize=4)
-def _reader(opener: Any, path: str, instance: str, with_vectors: bool) -> Any:
+def _reader(opener: Any, path: str, instance: str, with_vectors: bool, generation: int) -> Any:
     """A read-only handle on an index file, opened once per worker process (``instance`` keys the cache: a
-    new database at the same path is another)."""
-    return opener(path, readonly=True, embedder="auto" if with_vectors else None)
+    new database at the same path is another) and held in one read snapshot, which must be the scan's
+    (``generation``): a scan never mixes two states of the index."""
+    ix = opener(path, readonly=True, embedder="auto" if with_vectors else None)
+    ix.store.db.execute("BEGIN")
+    if ix.store.generation() != generation:
+        ix.close()
+        raise StoreError(f"{path}: the index changed while it was scanned (another process wrote to it); "
+                         "run the scan again, or scan with --workers 1 (which reads one snapshot throughout)")
+    return ix
 
 
 class IndexSource:

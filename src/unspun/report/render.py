@@ -122,26 +122,55 @@ def check_json(query: Document, matches: Sequence[Match]) -> dict[str, Any]:
 
 
 def write_pair_report(match: Match, path: str | os.PathLike[str]) -> Path:
-    """Write the pair page to ``path`` and its JSON twin beside it (same name, ``.json``)."""
-    out = Path(path)
-    twin = out.with_suffix(".json") if out.suffix.lower() != ".json" else out.with_name(out.name + ".json")
+    """Write the pair page to ``path`` and its JSON twin beside it (same name, ``.json``); see
+    :func:`report_targets` for what may be replaced."""
+    out, twin = report_targets(path)
     _write(twin, to_json(match.to_dict()) + "\n")
     _write(out, render_pair(match, json_href=twin.name))
     return out
 
 
 def write_check_report(query: Document, matches: Sequence[Match], path: str | os.PathLike[str]) -> Path:
-    """Write the check page to ``path`` and its JSON twin beside it."""
-    out = Path(path)
-    twin = out.with_suffix(".json") if out.suffix.lower() != ".json" else out.with_name(out.name + ".json")
+    """Write the check page to ``path`` and its JSON twin beside it; see :func:`report_targets`."""
+    out, twin = report_targets(path)
     _write(twin, to_json(check_json(query, matches)) + "\n")
     _write(out, render_check(query, matches, json_href=twin.name))
     return out
 
 
+def _is_unspun_page(path: Path) -> bool:
+    """Whether ``path`` is an HTML page unspun wrote (its generator meta tag)."""
+    try:
+        with open(path, "rb") as fh:
+            return b'<meta name="generator" content="unspun' in fh.read(4096)
+    except OSError:
+        return False
+
+
+def report_targets(path: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """The page and its JSON twin (``notes.html`` -> ``notes.json``) for ``--html PATH``, after the rules
+    that keep a report from destroying anything: the directory must exist (it is never made silently),
+    and an existing page or twin is replaced only when it is a report unspun wrote there before (the
+    page carries unspun's generator tag and links to that twin).  Anything else is an
+    :class:`InputError` naming the file."""
+    out = Path(path)
+    twin = out.with_suffix(".json") if out.suffix.lower() != ".json" else out.with_name(out.name + ".json")
+    parent = out.parent
+    if not parent.is_dir():
+        raise InputError(f"{parent}: no such directory for the report {out.name} (create it first)")
+    ours = out.is_file() and _is_unspun_page(out)
+    if out.exists() and not ours:
+        raise InputError(f"{out}: exists and is not a report unspun wrote; not overwritten (remove it or choose another name)")
+    if twin.exists():
+        linked = ours and f'href="{twin.name}"'.encode() in out.read_bytes()
+        if not linked:
+            raise InputError(f"{twin}: exists and is not the JSON twin of an unspun report at {out.name}; not overwritten "
+                             "(remove it or choose another --html name)")
+    return out, twin
+
+
 def _write(path: Path, text: str) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
@@ -314,10 +343,23 @@ def render_scan(clusters: Iterable[Cluster], page_size: int = DEFAULT_PAGE_SIZE)
 def write_scan_report(
     clusters: Iterable[Cluster], out_dir: str | os.PathLike[str], *, page_size: int = DEFAULT_PAGE_SIZE
 ) -> Path:
-    """Write the scan report into ``out_dir`` (created if needed); returns the path of ``index.html``."""
+    """Write the scan report into ``out_dir``; returns the path of ``index.html``.  ``out_dir`` is made
+    when its parent exists (missing parents are never made silently); an existing, non-empty ``out_dir``
+    is written into only when it holds a scan report unspun wrote (its ``index.html``)."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: exists and is not a directory")
+    if not out.exists():
+        if not out.parent.is_dir():
+            raise InputError(f"{out.parent}: no such directory for the report directory {out.name} (create it first)")
+        try:
+            out.mkdir()
+        except OSError as err:
+            raise InputError(f"{out}: cannot make the report directory ({err.strerror or err})") from None
+    elif any(out.iterdir()) and not _is_unspun_page(out / "index.html"):
+        raise InputError(f"{out}: a directory that holds other files, not an unspun scan report; nothing written "
+                         "(choose an empty or new directory)")
     for name, content in iter_scan_files(clusters, page_size=page_size):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)  # the report's own sub-directories
         _write(out / name, content)
     return out / "index.html"
