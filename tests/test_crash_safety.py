@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -107,7 +108,7 @@ def verify(db: Path, docs: list[tuple[str, str]], rng: random.Random) -> int:
         for i in sorted(rng.sample(range(n), min(n, 60))):
             doc_id, text = docs[i]
             docno, stored, h = con.execute("SELECT docno, text, content_hash FROM documents WHERE id = ?", (doc_id,)).fetchone()
-            assert stored == text and h == content_hash(text)
+            assert zlib.decompress(stored).decode("utf-8") == text and h == content_hash(text)
             windows, data, nkeys = con.execute("SELECT windows, data, nkeys FROM signatures WHERE docno = ?", (docno,)).fetchone()
             sig = np.frombuffer(data, dtype="<u4").reshape(windows, params.num_perm)
             want = sorted(set(band_keys(sig, params).reshape(-1).tolist()))

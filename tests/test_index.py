@@ -243,3 +243,27 @@ def test_check_bucket_counting_matches_the_stages(tmp_path):
                     assert any(docs[5].id in p[:2] and p[2] >= 3 for p in got)
                 if q.id == "query" and cap == 50:  # a real check: the query holds docs[5]'s text
                     assert any(docs[5].id in p[:2] and p[2] >= 3 for p in got)
+
+
+def test_a_damaged_stored_text_is_reported_never_returned_garbled(tmp_path):
+    """Texts are stored compressed; a damaged one is one clear error naming the document (library and CLI)."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    db = tmp_path / "x.unspun"
+    a = "The council voted on Monday to close the old library on Main Street after forty years of service. " * 3
+    b = "A storm hit the coast on Friday, and the harbour stayed closed while crews repaired the sea wall. " * 3
+    with Index(db, embedder=None) as ix:
+        ix.add([Document("a.txt", a), Document("b.txt", a + b)])  # b copies a: the scan reads both texts
+        assert ix.get("a.txt").text == a  # the stored form round-trips
+    con = sqlite3.connect(db)
+    con.execute("UPDATE documents SET text = ? WHERE id = 'a.txt'", (b"not zlib at all",))
+    con.commit()
+    con.close()
+    with Index(db, readonly=True) as ix:
+        assert ix.get("b.txt").text == a + b
+        with pytest.raises(StoreError, match="a.txt.*damaged"):
+            ix.get("a.txt")
+    p = subprocess.run([sys.executable, "-m", "unspun", "scan", "--db", str(db), "--quiet"], capture_output=True, text=True)
+    assert p.returncode == 2 and "Traceback" not in p.stderr and "a.txt" in p.stderr and "damaged" in p.stderr, p.stderr

@@ -152,7 +152,7 @@ def test_an_index_of_the_previous_schema_is_refused_with_its_reason(tmp_path, co
     with pytest.raises(StoreError) as err:
         Index(path)
     msg = str(err.value)
-    assert str(path) in msg and "schema 1" in msg and "expects 3" in msg and "\n" not in msg
+    assert str(path) in msg and "schema 1" in msg and "expects 4" in msg and "\n" not in msg
 
 
 def test_segments_merge_and_a_damaged_segment_is_rebuilt(tmp_path, corpus, monkeypatch):

@@ -7,7 +7,8 @@ Tables (all written in one transaction per batch, so a crash never leaves a half
   ``vectors_gen`` bumped by every write that changes the vectors, and the records of the cache files
   beside the database (``bands``: the bucket segments; ``vector_cache``: the usearch file), each with
   its size and CRC-32 so that a damaged file is known and rebuilt;
-* ``documents`` — id, text, title, url, published, byline, content hash, meta JSON;
+* ``documents`` — id, text (UTF-8, zlib-compressed) and its length in characters, title, url, published, byline,
+  content hash, meta JSON;
 * ``signatures`` — per document: the MinHash window signatures (uint32 bytes), the number of its
   distinct LSH band keys and the generation that wrote them.  The band keys themselves are not stored
   here: they are a function of the signatures, kept (by key) in the bucket segments, and derived
@@ -26,6 +27,7 @@ import json
 import os
 import sqlite3
 import uuid
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +41,8 @@ from ..pipeline.ann import Embedded
 from ..types import Document
 
 FORMAT = "unspun-index"
-SCHEMA_VERSION = 3  # 3: band keys only in the bucket segments (signatures.nkeys), cache records in meta
+SCHEMA_VERSION = 4  # 3: band keys only in the bucket segments (signatures.nkeys), cache records in meta;
+#                     4: document text stored zlib-compressed (documents.text BLOB, documents.chars)
 #: the page size of a new index file (SQLite's default, 4096, leaves a page's slack per stored document)
 PAGE_SIZE = int(os.environ.get("UNSPUN_PAGE_SIZE", "65536"))
 #: the WAL size at which a writer checkpoints (and to which the WAL file is cut back)
@@ -52,7 +55,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     docno INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
-    text TEXT NOT NULL,
+    text BLOB NOT NULL,
+    chars INTEGER NOT NULL,
     title TEXT, url TEXT, published TEXT, byline TEXT,
     content_hash TEXT NOT NULL,
     meta TEXT NOT NULL DEFAULT '{}'
@@ -84,8 +88,18 @@ def meta_json(meta: Any) -> str:
     return json.dumps(dict(meta or {}), sort_keys=True, ensure_ascii=False, default=str)
 
 
+def packed_text(text: str) -> bytes:
+    """A document's text as stored: UTF-8, zlib-compressed at level 1 (generated news text shrinks to 54%; level 6
+    saves 2 points more for 36% more time)."""
+    return zlib.compress(text.encode("utf-8"), 1)
+
+
 def _row_doc(row: Sequence[Any]) -> Document:
     id_, text, title, url, published, byline, meta = row
+    try:
+        text = zlib.decompress(text).decode("utf-8")
+    except (zlib.error, UnicodeDecodeError, TypeError) as err:
+        raise StoreError(f"the stored text of document {id_!r} is damaged ({err}); remove it and add it again") from None
     return Document(id=id_, text=text, title=title, url=url, published=published, byline=byline, meta=json.loads(meta))
 
 
@@ -354,7 +368,7 @@ class Store:
         with self.snapshot():
             return {
                 "documents": q("SELECT COUNT(*) FROM documents"),
-                "characters": q("SELECT COALESCE(SUM(LENGTH(text)), 0) FROM documents"),
+                "characters": q("SELECT COALESCE(SUM(chars), 0) FROM documents"),
                 "windows": q("SELECT COALESCE(SUM(windows), 0) FROM signatures"),
                 "band_rows": q("SELECT COALESCE(SUM(nkeys), 0) FROM signatures"),
                 "vectors": q("SELECT COUNT(*) FROM vectors"),
@@ -452,8 +466,10 @@ class Store:
                 )
             db.executemany("DELETE FROM documents WHERE docno = ?", [(plan.existing[d.id][0],) for d in plan.changed])
             db.executemany(
-                "INSERT INTO documents(id, text, title, url, published, byline, content_hash, meta) VALUES (?,?,?,?,?,?,?,?)",
-                [(d.id, d.text, d.title, d.url, d.published, d.byline, plan.hashes[d.id], meta_json(d.meta)) for d in plan.work],
+                "INSERT INTO documents(id, text, chars, title, url, published, byline, content_hash, meta)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                [(d.id, packed_text(d.text), len(d.text), d.title, d.url, d.published, d.byline, plan.hashes[d.id],
+                  meta_json(d.meta)) for d in plan.work],
             )
             docnos = self.docnos([d.id for d in plan.work])
             records = [derived[d.id][0] for d in plan.work]
