@@ -62,7 +62,7 @@ def inside(P: Pairing, side: str) -> set[int]:
 def _guessed(P: Pairing, roles: Roles) -> float:
     """Without a verdict that rests on more than containment, a sentence one text has inside a partly reused
     passage may as well be a cut from the other: "added" and "dropped" are then guesses."""
-    return 1.0 if roles.sure or P.rewrite else 0.6
+    return 1.0 if roles.sure or P.rewrite else 0.5
 
 
 def _sides(P: Pairing, roles: Roles) -> tuple[Side, Side, dict, dict]:
