@@ -251,3 +251,14 @@ def test_ids_unique_across_roots_and_replacements_reported(tmp_path):
     p = run_cli("index", "add", src, "--db", tmp_path / "dup.unspun", "--no-vectors")
     assert p.returncode == 0 and "added 1" in p.stdout and "2 documents ingested" in p.stdout
     assert any(x.strip().startswith("x:") and "replaced" in x for x in p.stdout.splitlines()), p.stdout
+
+
+def test_an_add_that_reads_nothing_creates_no_index(tmp_path):
+    """Every input unreadable and no index yet: exit 2 naming the file, and no index file (nor lock) left behind;
+    an existing index is kept as it was."""
+    (tmp_path / "empty.txt").write_text("")
+    db = tmp_path / "new.unspun"
+    p = subprocess.run([sys.executable, "-m", "unspun", "index", "add", str(tmp_path / "empty.txt"), "--db", str(db)],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 2 and "empty.txt: the file is empty" in p.stderr and "Traceback" not in p.stderr
+    assert not list(tmp_path.glob("new.unspun*"))

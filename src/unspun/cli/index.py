@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import time
 from collections import deque
@@ -113,7 +114,6 @@ def _input_files(paths: list[str]) -> list[tuple[str, int]]:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from ..errors import InputError
     from ..index import Index
     from ..ingest import IngestReport, iter_documents
 
@@ -125,8 +125,15 @@ def run_add(args: argparse.Namespace) -> int:
         docs = _Tracked(iter_documents(args.paths, text_field=args.text_field, id_field=args.id_field, report=report),
                         _input_files(args.paths), view)
         view.update("add", 0, docs.total, "B", "starting")
+        stream = iter(docs)
+        first = next(stream, None)
+        if first is None and report.problems and not os.path.exists(args.db):
+            # nothing could be read and there is no index yet: create none, only say why (below)
+            _print_report(report)
+            _raise_nothing_read(report)
         with Index(args.db, embedder=embedder) as index:
-            result = index.add(docs, batch_size=args.batch_size, progress=docs.written, workers=_workers(args.workers))
+            todo = stream if first is None else itertools.chain([first], stream)
+            result = index.add(todo, batch_size=args.batch_size, progress=docs.written, workers=_workers(args.workers))
         if report.documents:  # nothing read: the error below is all there is to say
             docs.finish(result.documents)
     dt = time.perf_counter() - t
@@ -139,12 +146,18 @@ def run_add(args: argparse.Namespace) -> int:
     for doc_id, why in result.skipped[:20]:
         out(f"  {clean(doc_id)}: {clean(why)}")
     if report.documents == 0 and report.problems:
-        # nothing could be read at all: an error (exit 2) naming the first input and its reason;
-        # a run that ingested something exits 0 and lists what it skipped in the summary above
-        src, why = report.problems[0]
-        more = report.problem_count - 1
-        raise InputError(f"{src}: {why}" + (f" (and {plural(more, 'more problem')})" if more else ""))
+        _raise_nothing_read(report)
     return 0
+
+
+def _raise_nothing_read(report: Any) -> None:
+    """Nothing could be read at all: an error (exit 2) naming the first input and its reason (a run that
+    ingested something exits 0 and lists what it skipped in its summary)."""
+    from ..errors import InputError
+
+    src, why = report.problems[0]
+    more = report.problem_count - 1
+    raise InputError(f"{src}: {why}" + (f" (and {plural(more, 'more problem')})" if more else ""))
 
 
 def _print_report(report: Any) -> None:
