@@ -29,10 +29,10 @@ from unspun.fingerprint import norms  # noqa: E402
 from unspun.index import Index  # noqa: E402
 
 
-def run_unspun(docs, tmp: Path, workers: int):
-    path = tmp / f"bench-{workers}.unspun"
+def run_unspun(docs, tmp: Path, workers: int, embedder=None):
+    path = tmp / f"bench-{workers}-{embedder or 'lsh'}.unspun"
     t = time.perf_counter()
-    with Index(path, embedder=None) as ix:
+    with Index(path, embedder=embedder) as ix:
         ix.add(docs, batch_size=2000, workers=workers)
         dt = time.perf_counter() - t
         pairs = {(a, b) for a, b, *_ in ix.candidate_pairs()}
@@ -116,6 +116,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         u1_dt, u_pairs, disk = run_unspun(docs, Path(tmp), 1)
         uw_dt, uw_pairs, _ = run_unspun(docs, Path(tmp), workers)
+        uv_dt, uv_pairs, _ = run_unspun(docs, Path(tmp), 1, embedder="auto")
     assert uw_pairs == u_pairs, "the parallel index must give the same candidates"
     u_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     dk_dt, dk_pairs = run_datasketch(docs, mode="bulk")
@@ -125,6 +126,7 @@ def main() -> None:
     rows = (
         ("unspun Index.add, 1 process", n / u1_dt, u_pairs),
         (f"unspun Index.add, {workers} processes", n / uw_dt, uw_pairs),
+        ("unspun Index.add + vectors, 1 process", n / uv_dt, uv_pairs),
         ("datasketch, MinHash.bulk", n / dk_dt, dk_pairs),
         ("datasketch, update_batch", n / db_dt, db_pairs),
         ("datasketch, update per shingle", n / d1_dt, d1_pairs),
@@ -139,6 +141,7 @@ def main() -> None:
     print(f"ratio unspun 1 process / datasketch MinHash.bulk: {(n / u1_dt) / (n / dk_dt):.1f}x (target >= 6x, goal 10x);"
           f" / update_batch: {(n / u1_dt) / (n / db_dt):.1f}x; / per-shingle update: {(n / u1_dt) / (n / d1_dt):.1f}x;"
           f" / the rensa floor: {(n / u1_dt) / (n / r_dt):.2f}x")
+    print(f"ratio unspun with vectors, 1 process / datasketch MinHash.bulk: {(n / uv_dt) / (n / dk_dt):.1f}x (target >= 3x)")
     print(f"best unspun ({best_name}): {best_u:.0f} docs/s")
     print(f"unspun index on disk: {disk / 1e6:.1f} MB ({disk / n:.0f} bytes/doc); peak RSS so far {u_rss:.0f} MB")
     print(f"unspun's time includes storing the text in SQLite and folding the new band keys into the bucket file"
