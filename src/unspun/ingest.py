@@ -107,6 +107,7 @@ __all__ = [
     "MAX_ID_CHARS",
     "file_format",
     "ignored_kind",
+    "documents_of",
     "iter_documents",
     "list_inputs",
     "load_document",
@@ -1049,9 +1050,24 @@ def iter_documents(
     lim = limits or IngestLimits.from_env()
     if max_doc_bytes is not None:
         lim = IngestLimits(**{**lim.__dict__, "doc_bytes": max_doc_bytes})
-    for file in list_inputs(given, report=rep, follow_symlinks=follow_symlinks):
-        for doc in read_file(file, text_field=text_field, id_field=id_field, report=rep, limits=lim):
-            rep.documents += 1
+    yield from documents_of(list_inputs(given, report=rep, follow_symlinks=follow_symlinks), text_field=text_field,
+                            id_field=id_field, report=rep, limits=lim)
+
+
+def documents_of(
+    files: Iterable[InputFile],
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    report: IngestReport,
+    limits: IngestLimits | None = None,
+) -> Iterator[Document]:
+    """The documents of input files already listed (:func:`list_inputs`), counted in ``report``: what
+    :func:`iter_documents` reads after listing its paths."""
+    lim = limits or IngestLimits.from_env()
+    for file in files:
+        for doc in read_file(file, text_field=text_field, id_field=id_field, report=report, limits=lim):
+            report.documents += 1
             yield doc
 
 

@@ -100,30 +100,29 @@ class _Tracked:
             self.view.update("add", self.total, self.total, "B", plural(documents, "document"))
 
 
-def _input_files(paths: list[str]) -> list[tuple[str, int]]:
-    """(path, size) of every input file, in the order ingest reads them (its problems are reported then)."""
-    from ..ingest import IngestReport, list_inputs
-
-    files = []
-    for f in list_inputs(paths, report=IngestReport()):
+def _sizes(files: Iterable[Any]) -> list[tuple[str, int]]:
+    """(path, size) of every input file listed, in the order ingest reads them."""
+    out = []
+    for f in files:
         try:
-            files.append((f.path, os.stat(f.path).st_size))
+            out.append((f.path, os.stat(f.path).st_size))
         except OSError:
             continue
-    return files
+    return out
 
 
 def run_add(args: argparse.Namespace) -> int:
     from ..index import Index
-    from ..ingest import IngestReport, iter_documents
+    from ..ingest import IngestReport, documents_of, list_inputs
 
     report = IngestReport()
     embedder = None if args.no_vectors else "auto"
     t = time.perf_counter()
     with ProgressView("index add", quiet=args.quiet) as view:
         view.start("listing the inputs")
-        docs = _Tracked(iter_documents(args.paths, text_field=args.text_field, id_field=args.id_field, report=report),
-                        _input_files(args.paths), view)
+        files = list(list_inputs(args.paths, report=report))  # listed once: for the total and for reading
+        docs = _Tracked(documents_of(files, text_field=args.text_field, id_field=args.id_field, report=report),
+                        _sizes(files), view)
         view.update("add", 0, docs.total, "B", "starting")
         stream = iter(docs)
         first = next(stream, None)
