@@ -90,3 +90,24 @@ def test_scan_html_directory_rules(tmp_path):
     for _ in range(2):  # made once (its parent exists), then replaced
         p = cli("scan", "--db", db, "--html", report, "--no-judge", "--quiet")
         assert p.returncode == 0 and (report / "index.html").is_file(), p.stderr
+
+
+def test_a_refused_report_target_is_refused_before_the_work(tmp_path):
+    """``--html`` at a file or directory unspun would not write is refused first: the error names the
+    report target, not the unreadable input (which is only read after), and a scan starts no progress."""
+    a, _ = SEEDS
+    unreadable = tmp_path / "blob.bin"
+    unreadable.write_bytes(b"\x00\x01\x02" * 1000)
+    mine = tmp_path / "mine.html"
+    mine.write_text("<html><body>my own page</body></html>")
+    for argv in (("compare", a, unreadable), ("check", unreadable, "--db", tmp_path / "none.unspun")):
+        p = cli(*argv, "--html", mine)
+        assert p.returncode == 2 and "mine.html" in p.stderr and "not a report unspun wrote" in p.stderr, p.stderr
+        assert "blob.bin" not in p.stderr and "none.unspun" not in p.stderr
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep me")
+    p = cli("scan", "--db", tmp_path / "none.unspun", "--html", other)
+    assert p.returncode == 2 and "not an unspun scan report" in p.stderr and "none.unspun" not in p.stderr, p.stderr
+    p = cli("scan", a, "--out", tmp_path / "out", "--html", other)
+    assert p.returncode == 2 and "not an unspun scan report" in p.stderr and not (tmp_path / "out").exists(), p.stderr

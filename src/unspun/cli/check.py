@@ -31,6 +31,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.k < 1:
         raise ConfigError(f"-k must be at least 1, not {args.k}")
+    if args.html:  # refused before the work, not after it
+        from ..report import report_targets
+
+        report_targets(args.html)
     doc = load(args.file)
     with Index(args.db, readonly=True) as index:
         params = index.params

@@ -33,6 +33,10 @@ def load(path: str):
 def run(args: argparse.Namespace) -> int:
     from ..api import compare
 
+    if args.html:  # refused before the work, not after it
+        from ..report import report_targets
+
+        report_targets(args.html)
     a = load(args.a)
     b = load(args.b)
     match = compare(a, b, judge=not args.no_judge)

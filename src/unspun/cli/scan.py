@@ -84,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--top must be 0 or more, not {args.top}")
     from ..index import Index
 
+    if args.html:  # refused before the work, not after it
+        from ..report import scan_report_dir
+
+        scan_report_dir(args.html)
     with Index(args.db, readonly=True) as index, ProgressView("scan", quiet=args.quiet) as view:
         view.start()
         total_docs = len(index)
@@ -154,6 +158,10 @@ def run_distributed(args: argparse.Namespace) -> int:
     _check_workers(args.workers)
     if args.json:
         raise ConfigError("--json goes with --db; a scan of PATHs writes its JSONL files into --out DIR")
+    if args.html:
+        from ..report import scan_report_dir
+
+        scan_report_dir(args.html)
     if args.batch_mb <= 0:
         raise ConfigError(f"--batch-mb must be positive, not {args.batch_mb}")
     kind = args.executor or "local"

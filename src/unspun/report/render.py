@@ -340,25 +340,34 @@ def render_scan(clusters: Iterable[Cluster], page_size: int = DEFAULT_PAGE_SIZE)
     return dict(iter_scan_files(clusters, page_size=page_size))
 
 
-def write_scan_report(
-    clusters: Iterable[Cluster], out_dir: str | os.PathLike[str], *, page_size: int = DEFAULT_PAGE_SIZE
-) -> Path:
-    """Write the scan report into ``out_dir``; returns the path of ``index.html``.  ``out_dir`` is made
-    when its parent exists (missing parents are never made silently); an existing, non-empty ``out_dir``
-    is written into only when it holds a scan report unspun wrote (its ``index.html``)."""
+def scan_report_dir(out_dir: str | os.PathLike[str]) -> Path:
+    """``out_dir`` for a scan report, after the rules that keep it from destroying anything (nothing is made
+    or written here): a new directory whose parent exists, an empty one, or one that holds a scan report
+    unspun wrote (its ``index.html``).  Anything else is an :class:`InputError` naming the directory."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: exists and is not a directory")
     if not out.exists():
         if not out.parent.is_dir():
             raise InputError(f"{out.parent}: no such directory for the report directory {out.name} (create it first)")
+    elif any(out.iterdir()) and not _is_unspun_page(out / "index.html"):
+        raise InputError(f"{out}: a directory that holds other files, not an unspun scan report; nothing written "
+                         "(choose an empty or new directory)")
+    return out
+
+
+def write_scan_report(
+    clusters: Iterable[Cluster], out_dir: str | os.PathLike[str], *, page_size: int = DEFAULT_PAGE_SIZE
+) -> Path:
+    """Write the scan report into ``out_dir``; returns the path of ``index.html``.  ``out_dir`` is made
+    when its parent exists (missing parents are never made silently); an existing, non-empty ``out_dir``
+    is written into only when it holds a scan report unspun wrote (its ``index.html``)."""
+    out = scan_report_dir(out_dir)
+    if not out.exists():
         try:
             out.mkdir()
         except OSError as err:
             raise InputError(f"{out}: cannot make the report directory ({err.strerror or err})") from None
-    elif any(out.iterdir()) and not _is_unspun_page(out / "index.html"):
-        raise InputError(f"{out}: a directory that holds other files, not an unspun scan report; nothing written "
-                         "(choose an empty or new directory)")
     for name, content in iter_scan_files(clusters, page_size=page_size):
         (out / name).parent.mkdir(parents=True, exist_ok=True)  # the report's own sub-directories
         _write(out / name, content)
