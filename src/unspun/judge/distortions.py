@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import cached_property
 from typing import Callable
 
 from ..text import STOPWORDS
 from ..types import Distortion, Span
 from .lexicon import MONTHS, WEEKDAYS
 from .models import embedder, nlp
-from .names import mentioned_in, norm_text, same_name
+from .names import mentioned_in, same_name
 from .numbers import Quantity, is_date, kind, quantities, rounded, same_quantity, same_value
 from .polarity import flipped, is_cue, sentiment
 from .sentmap import Link, Pairing, Side
@@ -115,23 +116,21 @@ class Seg:
         end = self.side.spans[self.last].end if self.hi >= last_tok else self.end
         return self.side.text[self.start : end]
 
-    @property
+    @cached_property
     def starts(self) -> list[int]:
         return self.side.tokens.starts[self.lo : self.hi]
 
-    @property
+    @cached_property
     def ends(self) -> list[int]:
         return self.side.tokens.ends[self.lo : self.hi]
 
-    @property
+    @cached_property
     def norms(self) -> list[str]:
         return self.side.tokens.norms[self.lo : self.hi]
 
-    @property
+    @cached_property
     def keys(self) -> list[str]:
-        from .sentmap import key
-
-        return [key(w) for w in self.norms]
+        return self.side.word_keys[self.lo : self.hi]
 
     def span(self, i: int, j: int) -> Span:
         """Characters of words [i, j) (indices within the row)."""
@@ -336,7 +335,7 @@ def numbers(d: RowDiff, roles: Roles) -> list[Flag]:
         [x for x in only_a if all(x is not p[0] for p in pairs)]
     if d.sim >= CLOSE:
         other = d.a if roles.copy == "b" else d.b
-        other_vals = {q.value for q in quantities(other.side.text)} if copy_only else set()
+        other_vals = set(other.side.values) if copy_only else set()
         for q in copy_only:
             if not _counts(q) or any(same_value(q.value, v) for v in other_vals):
                 continue
@@ -542,35 +541,25 @@ def entities(d: RowDiff, ta: dict, tb: dict, roles: Roles, parse: Callable[[], N
 
 
 def _modifier_change(d: RowDiff, ta: dict, tb: dict, i1: int, i2: int, j1: int, j2: int, parse: Callable[[], None]):
-    """The words qualifying the same noun were replaced: "plush bear bags" -> "sleeping bags"."""
+    """The words qualifying the same noun were replaced: "plush bear bags" -> "sleeping bags".
+
+    The tests that need no dependency parse come first; the parse is added only to rows that pass them (the
+    answer is the same either way: every test must pass)."""
     no = (False, (i1, i2), (j1, j2))
     if i2 >= len(d.a.norms) or j2 >= len(d.b.norms) or d.a.keys[i2] != d.b.keys[j2]:
         return no
     ha, hb = ta.get(d.a.starts[i2]), tb.get(d.b.starts[j2])
     if ha is None or hb is None or pos(ha) != "NOUN" or pos(hb) != "NOUN":
         return no
-    parse()  # heads and dependency labels on the same tokens
 
-    def mods(s: Seg, toks: dict, lo: int, hi: int, head) -> list[int]:
-        out = []
-        for i in range(lo, hi):
-            t = toks.get(s.starts[i])
-            if t is None or pos(t) in ("DET", "PRON", "ADP", "PART", "PUNCT", "CCONJ", "AUX"):
-                continue
-            if t.dep_ not in ("compound", "amod", "nmod") or not (t.head == head or t.head.head == head):
-                return []  # the replaced words are not only modifiers of the noun
-            out.append(i)
-        return out
+    def words(s: Seg, toks: dict, lo: int, hi: int) -> list[int]:
+        """The replaced words that must all qualify the noun (function words and punctuation aside)."""
+        return [i for i in range(lo, hi) if (t := toks.get(s.starts[i])) is not None
+                and pos(t) not in ("DET", "PRON", "ADP", "PART", "PUNCT", "CCONJ", "AUX")]
 
-    ma, mb = mods(d.a, ta, i1, i2, ha), mods(d.b, tb, j1, j2, hb)
+    ma, mb = words(d.a, ta, i1, i2), words(d.b, tb, j1, j2)
     if not ma or not mb:
         return no
-
-    def nouny(s: Seg, toks: dict, ids: list[int]) -> bool:
-        return any(pos(toks[s.starts[i]]) in ("NOUN", "PROPN") or toks[s.starts[i]].dep_ == "compound" for i in ids)
-
-    if not (nouny(d.a, ta, ma) and nouny(d.b, tb, mb)):
-        return no  # adjectives only: wording ("large house" / "big house")
     set_a, set_b = set(d.a.keys), set(d.b.keys)
     if all(d.b.keys[j] in set_a for j in mb) or all(d.a.keys[i] in set_b for i in ma):
         return no  # moved, not replaced ("fashion show in Paris" / "Paris show")
@@ -580,6 +569,20 @@ def _modifier_change(d: RowDiff, ta: dict, tb: dict, i1: int, i2: int, j1: int, 
     v = embedder().encode([pa, pb])
     if float(v[0] @ v[1]) >= SAME_PHRASE:
         return no  # "region hurricanes" / "area hurricanes"
+    parse()  # heads and dependency labels on the same tokens
+
+    def modify(s: Seg, toks: dict, ids: list[int], head) -> bool:
+        return all(toks[s.starts[i]].dep_ in ("compound", "amod", "nmod") and
+                   (toks[s.starts[i]].head == head or toks[s.starts[i]].head.head == head) for i in ids)
+
+    if not (modify(d.a, ta, ma, ha) and modify(d.b, tb, mb, hb)):
+        return no  # the replaced words are not only modifiers of the noun
+
+    def nouny(s: Seg, toks: dict, ids: list[int]) -> bool:
+        return any(pos(toks[s.starts[i]]) in ("NOUN", "PROPN") or toks[s.starts[i]].dep_ == "compound" for i in ids)
+
+    if not (nouny(d.a, ta, ma) and nouny(d.b, tb, mb)):
+        return no  # adjectives only: wording ("large house" / "big house")
     return True, (ma[0], ma[-1] + 1), (mb[0], mb[-1] + 1)
 
 
@@ -633,8 +636,8 @@ def compare_rows(pairing: Pairing, roles: Roles) -> list[Flag]:
     if not todo:
         return found
     docs = tagged_rows([s for k in todo for s in (diffs[k].a, diffs[k].b)])
-    norm_a = norm_text(pairing.A.text) if any(ent) else ""
-    norm_b = norm_text(pairing.B.text) if any(ent) else ""
+    norm_a = pairing.A.normed if any(ent) else ""
+    norm_b = pairing.B.normed if any(ent) else ""
     for n, k in enumerate(todo):
         d = diffs[k]
         doc_a, doc_b = docs[2 * n], docs[2 * n + 1]

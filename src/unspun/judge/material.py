@@ -20,7 +20,7 @@ from ..types import Span
 from .attribution import bylines, credits
 from .distortions import Roles, clip
 from .models import nlp
-from .names import mentioned_in, norm_text
+from .names import mentioned_in
 from .numbers import quantities, same_value
 from .sentmap import Pairing, Side, dice
 from .severity import CONF, Flag
@@ -132,13 +132,15 @@ def added(P: Pairing, roles: Roles, skip: set[int], passages: list[tuple[Span, S
         return []
     o_idx = P.examined_b if roles.copy == "a" else P.examined_a
     o_terms = [O.terms(i) for i in o_idx]
-    o_norm = norm_text(O.text)
-    o_values = [q.value for q in quantities(O.text)]
+    # a loose restatement of a sentence the original has is not added (tested before tagging: no doc needed)
+    cands = [i for i in cands if not any(dice(C.terms(i), t) >= RESTATED for t in o_terms)]
+    o_norm = O.normed
+    o_values = O.values
     out = []
     for i, doc in zip(cands, nlp().pipe([C.sent(i) for i in cands])):
         text = C.sent(i)
-        if not _asserts(doc) or any(dice(C.terms(i), t) >= RESTATED for t in o_terms):
-            continue  # no statement, or a loose restatement of a sentence the original has
+        if not _asserts(doc):
+            continue  # no statement
         figures, names, attributed = _new_facts(doc, text, O, o_norm, o_values)
         if not (figures or names):
             continue

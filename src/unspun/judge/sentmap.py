@@ -49,8 +49,12 @@ BAND = 30
 
 def content_terms(text: str) -> list[str]:
     """Stems of the content words of ``text`` (possessive 's dropped)."""
+    return _content_stems(words(text).norms)
+
+
+def _content_stems(norms: list[str]) -> list[str]:
     out = []
-    for w in words(text).norms:
+    for w in norms:
         if w.endswith("'s"):
             w = w[:-2]
         if w and w not in STOPWORDS:
@@ -110,8 +114,18 @@ class Side:
     def terms(self, i: int) -> frozenset[str]:
         t = self._terms.get(i)
         if t is None:
-            t = self._terms[i] = frozenset(content_terms(self.sent(i)))
+            t = self._terms[i] = frozenset(self._sentence_terms(i))
         return t
+
+    def _sentence_terms(self, i: int) -> list[str]:
+        """:func:`content_terms` of sentence ``i``, read off the words of the whole text when no word of it
+        crosses the sentence's edges (the sentence alone then has exactly those words: a word ends at the
+        same characters, and an apostrophe at an edge joins words only where a word crosses it)."""
+        sp, tok = self.spans[i], self.tokens
+        lo, hi = self.tok_range(i)
+        if (lo > 0 and tok.ends[lo - 1] > sp.start) or (hi > 0 and tok.ends[hi - 1] > sp.end):
+            return content_terms(self.sent(i))
+        return _content_stems(tok.norms[lo:hi])
 
     def vectors(self, idx: list[int]) -> np.ndarray | None:
         """Unit vectors of sentences ``idx`` (encoded on first use)."""
@@ -129,6 +143,25 @@ class Side:
         """Words of the whole text (offsets and normalised forms), computed once."""
         return words(self.text)
 
+    @cached_property
+    def word_keys(self) -> list[str]:
+        """The comparison :func:`key` of every word of ``tokens``, computed once."""
+        return [key(w) for w in self.tokens.norms]
+
+    @cached_property
+    def normed(self) -> str:
+        """The whole text as name look-ups search it (:func:`~.names.norm_text`), computed once."""
+        from .names import norm_text
+
+        return norm_text(self.text)
+
+    @cached_property
+    def values(self) -> list[str]:
+        """The normalised value of every quantity of the whole text (:func:`~.numbers.quantities`), in order."""
+        from .numbers import quantities
+
+        return [q.value for q in quantities(self.text)]
+
     def tok_range(self, i: int, j: int | None = None) -> tuple[int, int]:
         """Indices [lo, hi) into ``tokens`` of the words of sentences ``i`` .. ``j`` (inclusive)."""
         j = i if j is None else j
@@ -136,7 +169,7 @@ class Side:
 
     def keys(self, i: int, j: int | None = None) -> list[str]:
         lo, hi = self.tok_range(i, j)
-        return [key(w) for w in self.tokens.norms[lo:hi]]
+        return self.word_keys[lo:hi]
 
     def chars(self, idx) -> int:
         return sum(len(self.spans[i]) for i in idx if not self.boiler[i])
@@ -340,24 +373,32 @@ def build_regions(match: Match, A: Side, B: Side) -> tuple[list[Region], bool, b
 # ---------------------------------------------------------------- similarity and the alignment
 
 
-def _lexical(A: Side, B: Side, ia: list[int], ib: list[int]) -> tuple[np.ndarray, list[frozenset], list[frozenset]]:
-    ta = [A.terms(i) for i in ia]
-    tb = [B.terms(j) for j in ib]
-    m = np.zeros((len(ia), len(ib)), dtype=np.float32)
-    index: dict[str, list[int]] = {}
-    for y, t in enumerate(tb):
-        for w in t:
-            index.setdefault(w, []).append(y)
-    for x, t in enumerate(ta):
-        if not t:
-            continue
-        counts: dict[int, int] = {}
-        for w in t:
-            for y in index.get(w, ()):
-                counts[y] = counts.get(y, 0) + 1
-        for y, c in counts.items():
-            m[x, y] = 2 * c / (len(t) + len(tb[y]))
-    return m, ta, tb
+def _incidence(ta: list[frozenset], tb: list[frozenset]) -> tuple[np.ndarray, np.ndarray]:
+    """0/1 matrices (sentences x terms) of the terms of ``ta`` and of ``tb`` over their joint vocabulary."""
+    vocab: dict[str, int] = {}
+    rows = [[vocab.setdefault(w, len(vocab)) for w in t] for t in itertools.chain(ta, tb)]
+    m = np.zeros((len(rows), max(1, len(vocab))), dtype=np.float32)
+    for x, cols in enumerate(rows):
+        m[x, cols] = 1.0
+    return m[: len(ta)], m[len(ta) :]
+
+
+def _dice_matrix(ma: np.ndarray, mb: np.ndarray) -> np.ndarray:
+    """:func:`dice` of every row of ``ma`` with every row of ``mb`` (0/1 term matrices), as float32.
+
+    The same figures as ``dice`` one pair at a time: the counts are small integers (exact in float32), and
+    ``2 * shared / (size_a + size_b)`` is divided in float64 as Python divides, then rounded to float32."""
+    shared = (ma @ mb.T).astype(np.float64)
+    total = ma.sum(axis=1, dtype=np.float64)[:, None] + mb.sum(axis=1, dtype=np.float64)[None, :]
+    out = np.zeros(shared.shape, dtype=np.float64)
+    np.divide(2.0 * shared, total, out=out, where=total > 0)
+    return out.astype(np.float32)
+
+
+def _lexical(A: Side, B: Side, ia: list[int], ib: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Content-word :func:`dice` of every sentence pair, and the two term matrices it was computed from."""
+    ma, mb = _incidence([A.terms(i) for i in ia], [B.terms(j) for j in ib])
+    return _dice_matrix(ma, mb), ma, mb
 
 
 def _combine(lex: np.ndarray, cos: np.ndarray | None) -> np.ndarray:
@@ -372,19 +413,18 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return np.divide(x, n, out=np.zeros_like(x), where=n > 0)
 
 
-def _merged_sims(A: Side, B: Side, ia: list[int], ib: list[int], ta, tb, va, vb) -> tuple[np.ndarray, np.ndarray]:
-    """sim(a_i + a_i+1, b_j) and sim(a_i, b_j + b_j+1) for every cell (the last row / column is 0)."""
-    n, k = len(ia), len(ib)
+def _merged_sims(ma: np.ndarray, mb: np.ndarray, va, vb) -> tuple[np.ndarray, np.ndarray]:
+    """sim(a_i + a_i+1, b_j) and sim(a_i, b_j + b_j+1) for every cell (the last row / column is 0); ``ma`` /
+    ``mb`` are the sentences' term matrices (the terms of two sentences joined are the union of theirs)."""
+    n, k = len(ma), len(mb)
     s21 = np.zeros((n, k), dtype=np.float32)
     s12 = np.zeros((n, k), dtype=np.float32)
     if n > 1:
-        ta2 = [ta[x] | ta[x + 1] for x in range(n - 1)]
-        lex = np.array([[dice(t, u) for u in tb] for t in ta2], dtype=np.float32).reshape(n - 1, k)
+        lex = _dice_matrix(np.maximum(ma[:-1], ma[1:]), mb)
         cos = _unit(va[:-1] + va[1:]) @ vb.T if va is not None and vb is not None else None
         s21[:-1] = _combine(lex, cos)
     if k > 1:
-        tb2 = [tb[y] | tb[y + 1] for y in range(k - 1)]
-        lex = np.array([[dice(t, u) for u in tb2] for t in ta], dtype=np.float32).reshape(n, k - 1)
+        lex = _dice_matrix(ma, np.maximum(mb[:-1], mb[1:]))
         cos = va @ _unit(vb[:-1] + vb[1:]).T if va is not None and vb is not None else None
         s12[:, :-1] = _combine(lex, cos)
     return s21, s12
@@ -456,10 +496,10 @@ def _align(s11: np.ndarray, s21: np.ndarray, s12: np.ndarray) -> list[tuple[int,
 
 
 def _sims(A: Side, B: Side, ia: list[int], ib: list[int]):
-    lex, ta, tb = _lexical(A, B, ia, ib)
+    lex, ma, mb = _lexical(A, B, ia, ib)
     va, vb = A.vectors(ia), B.vectors(ib)
     cos = va @ vb.T if va is not None and vb is not None else None
-    return _combine(lex, cos), ta, tb, va, vb
+    return _combine(lex, cos), ma, mb, va, vb
 
 
 def _touches(S: Side, idx: tuple[int, ...], spans: list[Span]) -> bool:
@@ -473,8 +513,8 @@ def _pair_regions(A: Side, B: Side, regions: list[Region]) -> list[Link]:
         ib = [j for j in r.ib if B.terms(j)]
         if not ia or not ib:
             continue
-        s11, ta, tb, va, vb = _sims(A, B, ia, ib)
-        s21, s12 = _merged_sims(A, B, ia, ib, ta, tb, va, vb)
+        s11, ma, mb, va, vb = _sims(A, B, ia, ib)
+        s21, s12 = _merged_sims(ma, mb, va, vb)
         for x0, x1, y0, y1, sim in _align(s11, s21, s12):
             la, lb = tuple(ia[x0:x1]), tuple(ib[y0:y1])
             if sim < MOVED_MIN and not (_touches(A, la, r.pa) or _touches(B, lb, r.pb)):
