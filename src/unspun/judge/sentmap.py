@@ -20,7 +20,7 @@ import itertools
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -68,6 +68,7 @@ def dice(x: frozenset[str], y: frozenset[str]) -> float:
     return 2 * len(x & y) / (len(x) + len(y))
 
 
+@lru_cache(maxsize=65536)
 def key(norm: str) -> str:
     """The comparison key of a normalised word: possessive dropped, lightly stemmed."""
     if norm.endswith("'s"):
