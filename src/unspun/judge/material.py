@@ -19,7 +19,7 @@ import re
 from ..types import Span
 from .attribution import bylines, credits
 from .distortions import Roles, clip
-from .models import nlp
+from .models import AFTER_TAGGER, complete, nlp
 from .names import mentioned_in
 from .numbers import quantities, same_value
 from .sentmap import Pairing, Side, dice
@@ -121,7 +121,11 @@ def _new_facts(doc, text: str, O: Side, o_norm: str, o_values: list[str]) -> tup
 
 
 def _asserts(doc) -> bool:
-    return any(t.tag_.startswith("VB") or t.tag_ == "MD" for t in doc) and len([t for t in doc if t.is_alpha]) >= 5
+    """A statement: a verb and five words.  The same on a doc only tagged (``models.AFTER_TAGGER`` disabled) as
+    on the whole pipeline's: the only tag the later pipes change is a space token's (the attribute ruler makes
+    it ``_SP``), and a space token is never taken for the verb."""
+    return any(not t.is_space and (t.tag_.startswith("VB") or t.tag_ == "MD") for t in doc) and \
+        len([t for t in doc if t.is_alpha]) >= 5
 
 
 def added(P: Pairing, roles: Roles, skip: set[int], passages: list[tuple[Span, Span]]) -> list[Flag]:
@@ -136,11 +140,12 @@ def added(P: Pairing, roles: Roles, skip: set[int], passages: list[tuple[Span, S
     cands = [i for i in cands if not any(dice(C.terms(i), t) >= RESTATED for t in o_terms)]
     o_norm = O.normed
     o_values = O.values
+    # tagged first; the parser and NER (for the names) run on just the statements
+    tagged = zip(cands, nlp().pipe([C.sent(i) for i in cands], disable=AFTER_TAGGER))
+    cands, docs = zip(*kept) if (kept := [(i, doc) for i, doc in tagged if _asserts(doc)]) else ((), ())
     out = []
-    for i, doc in zip(cands, nlp().pipe([C.sent(i) for i in cands])):
+    for i, doc in zip(cands, complete(list(docs))):
         text = C.sent(i)
-        if not _asserts(doc):
-            continue  # no statement
         figures, names, attributed = _new_facts(doc, text, O, o_norm, o_values)
         if not (figures or names):
             continue
