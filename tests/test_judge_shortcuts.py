@@ -83,3 +83,17 @@ def test_tagging_then_completing_is_the_whole_pipeline():
     annotate = lambda doc: ([(t.tag_, t.dep_, t.head.i, t.ent_iob_) for t in doc],  # noqa: E731
                             [(e.start, e.end, e.label_) for e in doc.ents])
     assert [annotate(d) for d in done] == [annotate(d) for d in full[::2]]
+
+
+_figure_text = st.lists(st.sampled_from(["one", "Ten", "often", "FIVE", "fifty-", "percent", "$", "3", "½", "٣", "May ",
+                                         "12th", " ", ",", ".", "ſix", "K", "million", "a", "x", "\n", "/", ":"]),
+                        max_size=25).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_figure_text, st.integers(-3, 30), st.integers(-3, 60))
+def test_quantities_skips_only_stretches_without_a_figure(text, start, end):
+    from unspun.judge.numbers import _scan, quantities
+
+    assert quantities(text, start, end) == _scan(text, start, end)
+    assert quantities(text) == _scan(text, 0, len(text))
