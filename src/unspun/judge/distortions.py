@@ -386,7 +386,7 @@ def _edge_stretch(d: RowDiff, op: tuple[str, int, int, int, int]) -> bool:
     return words[-1] in cut[-len(words):]
 
 
-def negation(d: RowDiff, doc_a, doc_b, roles: Roles, parse: Callable[[], None]) -> list[Flag]:
+def negation(d: RowDiff, doc_a, doc_b, roles: Roles, parse: Callable[..., None]) -> list[Flag]:
     na, nb = d.a.norms, d.b.norms
     reversed_op = None
     for tag, i1, i2, j1, j2 in d.ops:
@@ -487,7 +487,7 @@ def _content(s: Seg, toks: dict, i1: int, i2: int) -> bool:
     return False
 
 
-def entities(d: RowDiff, ta: dict, tb: dict, roles: Roles, parse: Callable[[], None], norm_a: str, norm_b: str) -> list[Flag]:
+def entities(d: RowDiff, ta: dict, tb: dict, roles: Roles, parse: Callable[..., None], norm_a: str, norm_b: str) -> list[Flag]:
     """Changed names and noun modifiers in a matched row; ``ta``/``tb`` map character offsets to tagged tokens,
     ``norm_a``/``norm_b`` are the whole texts normalised for name look-ups."""
     out: list[Flag] = []
@@ -540,7 +540,7 @@ def entities(d: RowDiff, ta: dict, tb: dict, roles: Roles, parse: Callable[[], N
     return out
 
 
-def _modifier_change(d: RowDiff, ta: dict, tb: dict, i1: int, i2: int, j1: int, j2: int, parse: Callable[[], None]):
+def _modifier_change(d: RowDiff, ta: dict, tb: dict, i1: int, i2: int, j1: int, j2: int, parse: Callable[..., None]):
     """The words qualifying the same noun were replaced: "plush bear bags" -> "sleeping bags".
 
     The tests that need no dependency parse come first; the parse is added only to rows that pass them (the
@@ -569,14 +569,16 @@ def _modifier_change(d: RowDiff, ta: dict, tb: dict, i1: int, i2: int, j1: int, 
     v = embedder().encode([pa, pb])
     if float(v[0] @ v[1]) >= SAME_PHRASE:
         return no  # "region hurricanes" / "area hurricanes"
-    parse()  # heads and dependency labels on the same tokens
 
     def modify(s: Seg, toks: dict, ids: list[int], head) -> bool:
         return all(toks[s.starts[i]].dep_ in ("compound", "amod", "nmod") and
                    (toks[s.starts[i]].head == head or toks[s.starts[i]].head.head == head) for i in ids)
 
-    if not (modify(d.a, ta, ma, ha) and modify(d.b, tb, mb, hb)):
-        return no  # the replaced words are not only modifiers of the noun
+    # heads and dependency labels on the same tokens, one row at a time (the second only if the first passes)
+    for side, seg, toks, ids, head in (("a", d.a, ta, ma, ha), ("b", d.b, tb, mb, hb)):
+        parse(side)
+        if not modify(seg, toks, ids, head):
+            return no  # the replaced words are not only modifiers of the noun
 
     def nouny(s: Seg, toks: dict, ids: list[int]) -> bool:
         return any(pos(toks[s.starts[i]]) in ("NOUN", "PROPN") or toks[s.starts[i]].dep_ == "compound" for i in ids)
@@ -590,17 +592,18 @@ def _tokmap(doc, base: int) -> dict[int, object]:
     return {base + t.idx: t for t in doc}
 
 
-def _parser_for(doc_a, doc_b) -> Callable[[], None]:
-    """Adds the dependency parse to two tagged rows, on the first call only: the parser reads the
-    vectors the tagging pass left on each doc (``doc.tensor``), so nothing is computed twice."""
-    done: list[bool] = []
+def _parser_for(doc_a, doc_b) -> Callable[..., None]:
+    """Adds the dependency parse to two tagged rows, each on the first call that asks for it (``parse()`` both,
+    ``parse("a")`` one): the parser reads the vectors the tagging pass left on each doc (``doc.tensor``), so
+    nothing is computed twice, and a doc parsed alone gets what it gets beside another."""
+    todo = {"a": doc_a, "b": doc_b}
 
-    def parse() -> None:
-        if not done:
+    def parse(which: str = "ab") -> None:
+        docs = [todo.pop(w) for w in which if w in todo]
+        if docs:
             parser = nlp().get_pipe("parser")
-            parser(doc_a)
-            parser(doc_b)
-            done.append(True)
+            for doc in docs:
+                parser(doc)
 
     return parse
 
