@@ -17,12 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cached_property
-from typing import Callable
+from typing import Callable, Iterable
 
 from ..text import STOPWORDS
 from ..types import Distortion, Span
 from .lexicon import MONTHS, WEEKDAYS
-from .models import embedder, nlp
+from .models import AFTER_TAGGER, embedder, nlp
 from .names import mentioned_in, same_name
 from .numbers import Quantity, is_date, kind, quantities, rounded, same_quantity, same_value
 from .polarity import flipped, is_cue, sentiment
@@ -40,7 +40,7 @@ CLOSE = 0.6
 
 #: Pipes not needed to compare matched sentences: the fine tags suffice for names; the dependency parse
 #: is added to just the rows that need it (``_parser_for``).
-PAIR_SKIP = ("ner", "attribute_ruler", "parser")
+PAIR_SKIP = AFTER_TAGGER
 _OPEN = "“\"‘'([:—–-"
 
 
@@ -608,37 +608,85 @@ def _parser_for(doc_a, doc_b) -> Callable[..., None]:
     return parse
 
 
-def tagged_rows(segs: list[Seg]) -> list:
-    """The tagged spaCy doc of each row's text. A row is tagged once per document: the docs are kept on the
-    row's :class:`~.sentmap.Side` (one per document when the caller shares sides), and each caller gets its own
-    copy, since the parse is added to it in place."""
-    spans = [(s.start, s.start + len(s.text)) for s in segs]
-    todo: dict[tuple[int, tuple[int, int]], Seg] = {}
-    for s, sp in zip(segs, spans):
-        if sp not in s.side._tagged:
-            todo.setdefault((id(s.side), sp), s)
+def tag(items: Iterable[tuple[Side, int, int]]) -> None:
+    """Tag the text ``side.text[start:end]`` of each ``(side, start, end)`` not tagged yet, all in one pass of the
+    tagger (bigger batches run faster; a doc's tags do not depend on the others in its batch).  The docs are kept
+    on their :class:`~.sentmap.Side` (one per document when the caller shares sides), by ``(start, end)``."""
+    todo: dict[tuple[int, int, int], tuple[Side, int, int]] = {}
+    for side, start, end in items:
+        if (start, end) not in side._tagged:
+            todo.setdefault((id(side), start, end), (side, start, end))
     if todo:
-        rows = list(todo.values())
-        for s, doc in zip(rows, nlp().pipe([s.text for s in rows], disable=PAIR_SKIP)):
-            s.side._tagged[(s.start, s.start + len(s.text))] = doc
-    return [s.side._tagged[sp].copy() for s, sp in zip(segs, spans)]
+        spans = list(todo.values())
+        for (side, start, end), doc in zip(spans, nlp().pipe([side.text[a:b] for side, a, b in spans], disable=AFTER_TAGGER)):
+            side._tagged[(start, end)] = doc
+
+
+def tagged(items: list[tuple[Side, int, int]]) -> list:
+    """The tagged doc of each ``(side, start, end)`` (see :func:`tag`), a copy for each caller: the parse and the
+    entities are added to it in place."""
+    tag(items)
+    return [side._tagged[(start, end)].copy() for side, start, end in items]
+
+
+def _row_span(s: Seg) -> tuple[Side, int, int]:
+    return s.side, s.start, s.start + len(s.text)
+
+
+def tagged_rows(segs: list[Seg]) -> list:
+    """The tagged spaCy doc of each row's text (what the tagger reads: :attr:`Seg.text`)."""
+    return tagged([_row_span(s) for s in segs])
 
 
 # ---------------------------------------------------------------- entry point
 
 
-def compare_rows(pairing: Pairing, roles: Roles) -> list[Flag]:
-    """Figures, dates, polarity, names and things in every matched row that is not word for word the same."""
-    found: list[Flag] = []
+@dataclass
+class Work:
+    """What judging a sentence map reads before any tagging: the matched rows that differ and which of them the
+    tagger must read (entity or polarity candidates), the copy's credit lines and the copy sentences that may be
+    added claims.  :meth:`spans` lists the texts to tag, so that many pairs can be tagged in one pass."""
+
+    diffs: list[RowDiff]
+    ent: list[bool]
+    pol: list[bool]
+    attribution: list[Flag]
+    covered: set[int]
+    added: list[int]
+    copy: Side
+
+    @property
+    def todo(self) -> list[int]:
+        return [k for k in range(len(self.diffs)) if self.ent[k] or self.pol[k]]
+
+    def rows(self) -> list[Seg]:
+        return [s for k in self.todo for s in (self.diffs[k].a, self.diffs[k].b)]
+
+    def spans(self) -> list[tuple[Side, int, int]]:
+        return [_row_span(s) for s in self.rows()] + \
+            [(self.copy, self.copy.spans[i].start, self.copy.spans[i].end) for i in self.added]
+
+
+def prepare(pairing: Pairing, roles: Roles) -> Work:
+    from .material import added_candidates, attribution
+
     diffs = row_diffs(pairing)
+    attr, covered = attribution(pairing, roles)
+    return Work(diffs, [_entity_candidate(d) for d in diffs], [_polarity_candidate(d) for d in diffs], attr, covered,
+                added_candidates(pairing, roles, covered), pairing.A if roles.copy == "a" else pairing.B)
+
+
+def compare_rows(pairing: Pairing, roles: Roles, work: Work | None = None) -> list[Flag]:
+    """Figures, dates, polarity, names and things in every matched row that is not word for word the same."""
+    work = work or prepare(pairing, roles)
+    diffs, ent, pol = work.diffs, work.ent, work.pol
+    found: list[Flag] = []
     for d in diffs:
         found += numbers(d, roles)
-    ent = [_entity_candidate(d) for d in diffs]
-    pol = [_polarity_candidate(d) for d in diffs]
-    todo = [k for k in range(len(diffs)) if ent[k] or pol[k]]
+    todo = work.todo
     if not todo:
         return found
-    docs = tagged_rows([s for k in todo for s in (diffs[k].a, diffs[k].b)])
+    docs = tagged_rows(work.rows())
     norm_a = pairing.A.normed if any(ent) else ""
     norm_b = pairing.B.normed if any(ent) else ""
     for n, k in enumerate(todo):
@@ -652,16 +700,18 @@ def compare_rows(pairing: Pairing, roles: Roles) -> list[Flag]:
     return found
 
 
-def find_distortions(pairing: Pairing, roles: Roles, passages: list[tuple[Span, Span]], summary: bool = False) -> list[Distortion]:
-    """Every distortion between the two texts, sorted by position."""
-    from .material import added, attribution, dropped
+def find_distortions(pairing: Pairing, roles: Roles, passages: list[tuple[Span, Span]], summary: bool = False,
+                     work: Work | None = None) -> list[Distortion]:
+    """Every distortion between the two texts, sorted by position (``work``: :func:`prepare` of the same pairing
+    and roles, when the caller has it)."""
+    from .material import added, dropped
     from .quotes import quote_flags
 
-    found = compare_rows(pairing, roles)
+    work = work or prepare(pairing, roles)
+    found = compare_rows(pairing, roles, work)
     found += quote_flags(pairing, roles, found)
-    attr, covered = attribution(pairing, roles)
-    found += attr
-    found += added(pairing, roles, covered, passages)
+    found += work.attribution
+    found += added(pairing, roles, work.added)
     if not summary:
         found += dropped(pairing, roles, passages)
     seen, out = set(), []
@@ -677,4 +727,4 @@ def find_distortions(pairing: Pairing, roles: Roles, passages: list[tuple[Span, 
     return sorted(out, key=position)
 
 
-__all__ = ["Roles", "find_distortions", "Link"]
+__all__ = ["Roles", "Work", "find_distortions", "prepare", "tag", "Link"]

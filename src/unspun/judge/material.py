@@ -18,8 +18,8 @@ import re
 
 from ..types import Span
 from .attribution import bylines, credits
-from .distortions import Roles, clip
-from .models import AFTER_TAGGER, complete, nlp
+from .distortions import Roles, clip, tag
+from .models import complete
 from .names import mentioned_in
 from .numbers import quantities, same_value
 from .sentmap import Pairing, Side, dice
@@ -128,23 +128,32 @@ def _asserts(doc) -> bool:
         len([t for t in doc if t.is_alpha]) >= 5
 
 
-def added(P: Pairing, roles: Roles, skip: set[int], passages: list[tuple[Span, Span]]) -> list[Flag]:
+def added_candidates(P: Pairing, roles: Roles, skip: set[int]) -> list[int]:
+    """The copy's sentences that may be added claims (``added`` tags them): inside reused material, off the map, not
+    credit lines (``skip``), and no loose restatement of a sentence the original has (no tagging needed for that)."""
     C, O, paired, _ = _sides(P, roles)
     ins = inside(P, roles.copy)
     cands = [i for i in sorted(ins) if i not in paired and i not in skip and not C.boiler[i] and C.terms(i)]
     if not cands:
         return []
-    o_idx = P.examined_b if roles.copy == "a" else P.examined_a
-    o_terms = [O.terms(i) for i in o_idx]
-    # a loose restatement of a sentence the original has is not added (tested before tagging: no doc needed)
-    cands = [i for i in cands if not any(dice(C.terms(i), t) >= RESTATED for t in o_terms)]
+    o_terms = [O.terms(i) for i in (P.examined_b if roles.copy == "a" else P.examined_a)]
+    return [i for i in cands if not any(dice(C.terms(i), t) >= RESTATED for t in o_terms)]
+
+
+def added(P: Pairing, roles: Roles, cands: list[int]) -> list[Flag]:
+    """Added claims among the copy's sentences ``cands`` (:func:`added_candidates`)."""
+    if not cands:
+        return []
+    C, O, _, _ = _sides(P, roles)
+    # tagged first; the parser and NER (for the names) run on just the statements
+    spans = [(C, C.spans[i].start, C.spans[i].end) for i in cands]
+    tag(spans)
+    kept = [(i, sp) for i, sp in zip(cands, spans) if _asserts(C._tagged[sp[1:]])]
+    docs = complete([C._tagged[sp[1:]].copy() for _, sp in kept])
     o_norm = O.normed
     o_values = O.values
-    # tagged first; the parser and NER (for the names) run on just the statements
-    tagged = zip(cands, nlp().pipe([C.sent(i) for i in cands], disable=AFTER_TAGGER))
-    cands, docs = zip(*kept) if (kept := [(i, doc) for i, doc in tagged if _asserts(doc)]) else ((), ())
     out = []
-    for i, doc in zip(cands, complete(list(docs))):
+    for (i, _), doc in zip(kept, docs):
         text = C.sent(i)
         figures, names, attributed = _new_facts(doc, text, O, o_norm, o_values)
         if not (figures or names):
