@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unspun.judge.names import norm_text
-from unspun.judge.sentmap import Side, _dice_matrix, _incidence, content_terms, dice
+from unspun.judge.sentmap import Side, _dice_matrix, _term_rows, content_terms, dice
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "examples" / "corpus"
@@ -24,14 +24,18 @@ _terms = st.lists(st.frozensets(st.sampled_from("abcdefghijklmnop"), max_size=8)
 @settings(max_examples=200, deadline=None)
 @given(_terms, _terms)
 def test_dice_matrix_is_dice_pair_by_pair(ta, tb):
-    ma, mb = _incidence(ta, tb)
-    got = _dice_matrix(ma, mb)
+    ra, rb = _term_rows(ta, tb)
+    got = _dice_matrix(ra, rb)
     want = np.array([[dice(x, y) for y in tb] for x in ta], dtype=np.float32)
     assert got.dtype == np.float32 and got.tobytes() == want.tobytes()
     if len(ta) > 1:  # two sentences joined: the union of their terms
         joined = [ta[x] | ta[x + 1] for x in range(len(ta) - 1)]
         want = np.array([[dice(x, y) for y in tb] for x in joined], dtype=np.float32)
-        assert _dice_matrix(np.maximum(ma[:-1], ma[1:]), mb).tobytes() == want.tobytes()
+        assert _dice_matrix(ra.joined(), rb).tobytes() == want.tobytes()
+    if len(tb) > 1:
+        joined = [tb[y] | tb[y + 1] for y in range(len(tb) - 1)]
+        want = np.array([[dice(x, y) for y in joined] for x in ta], dtype=np.float32)
+        assert _dice_matrix(ra, rb.joined()).tobytes() == want.tobytes()
 
 
 _text = st.lists(st.sampled_from(list("abcXYZé1_ '’.!?\n\"-") + ["Mr. ", "U.S. ", "’s ", "'s ", "ß", "İ", "\n\n"]),

@@ -374,32 +374,50 @@ def build_regions(match: Match, A: Side, B: Side) -> tuple[list[Region], bool, b
 # ---------------------------------------------------------------- similarity and the alignment
 
 
-def _incidence(ta: list[frozenset], tb: list[frozenset]) -> tuple[np.ndarray, np.ndarray]:
-    """0/1 matrices (sentences x terms) of the terms of ``ta`` and of ``tb`` over their joint vocabulary."""
-    vocab: dict[str, int] = {}
-    rows = [[vocab.setdefault(w, len(vocab)) for w in t] for t in itertools.chain(ta, tb)]
-    m = np.zeros((len(rows), max(1, len(vocab))), dtype=np.float32)
-    for x, cols in enumerate(rows):
-        m[x, cols] = 1.0
-    return m[: len(ta)], m[len(ta) :]
+@dataclass
+class _TermRows:
+    """The content terms of some sentences as a 0/1 matrix over the terms the other side has too (no other term
+    counts in an overlap), with each sentence's own number of terms."""
+
+    terms: list[frozenset]
+    m: np.ndarray  # sentences x shared terms, float32
+    sizes: np.ndarray  # len(terms[x]), float64
+
+    def joined(self) -> "_TermRows":
+        """Each sentence joined with the next (the terms of two sentences joined are the union of theirs)."""
+        terms = [self.terms[x] | self.terms[x + 1] for x in range(len(self.terms) - 1)]
+        return _TermRows(terms, np.maximum(self.m[:-1], self.m[1:]), np.array([len(t) for t in terms], dtype=np.float64))
 
 
-def _dice_matrix(ma: np.ndarray, mb: np.ndarray) -> np.ndarray:
-    """:func:`dice` of every row of ``ma`` with every row of ``mb`` (0/1 term matrices), as float32.
+def _term_rows(ta: list[frozenset], tb: list[frozenset]) -> tuple[_TermRows, _TermRows]:
+    shared = sorted(frozenset().union(*ta) & frozenset().union(*tb))
+    col = {w: c for c, w in enumerate(shared)}
 
-    The same figures as ``dice`` one pair at a time: the counts are small integers (exact in float32), and
-    ``2 * shared / (size_a + size_b)`` is divided in float64 as Python divides, then rounded to float32."""
-    shared = (ma @ mb.T).astype(np.float64)
-    total = ma.sum(axis=1, dtype=np.float64)[:, None] + mb.sum(axis=1, dtype=np.float64)[None, :]
+    def rows(ts: list[frozenset]) -> _TermRows:
+        m = np.zeros((len(ts), max(1, len(col))), dtype=np.float32)
+        for x, t in enumerate(ts):
+            m[x, [col[w] for w in t if w in col]] = 1.0
+        return _TermRows(ts, m, np.array([len(t) for t in ts], dtype=np.float64))
+
+    return rows(ta), rows(tb)
+
+
+def _dice_matrix(ta: _TermRows, tb: _TermRows) -> np.ndarray:
+    """:func:`dice` of every sentence of ``ta`` with every sentence of ``tb``, as float32.
+
+    The same figures as ``dice`` one pair at a time: the shared counts are small integers (exact in float32),
+    and ``2 * shared / (size_a + size_b)`` is divided in float64 as Python divides, then rounded to float32."""
+    shared = (ta.m @ tb.m.T).astype(np.float64)
+    total = ta.sizes[:, None] + tb.sizes[None, :]
     out = np.zeros(shared.shape, dtype=np.float64)
     np.divide(2.0 * shared, total, out=out, where=total > 0)
     return out.astype(np.float32)
 
 
-def _lexical(A: Side, B: Side, ia: list[int], ib: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Content-word :func:`dice` of every sentence pair, and the two term matrices it was computed from."""
-    ma, mb = _incidence([A.terms(i) for i in ia], [B.terms(j) for j in ib])
-    return _dice_matrix(ma, mb), ma, mb
+def _lexical(A: Side, B: Side, ia: list[int], ib: list[int]) -> tuple[np.ndarray, _TermRows, _TermRows]:
+    """Content-word :func:`dice` of every sentence pair, and the term rows it was computed from."""
+    ta, tb = _term_rows([A.terms(i) for i in ia], [B.terms(j) for j in ib])
+    return _dice_matrix(ta, tb), ta, tb
 
 
 def _combine(lex: np.ndarray, cos: np.ndarray | None) -> np.ndarray:
@@ -414,18 +432,17 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return np.divide(x, n, out=np.zeros_like(x), where=n > 0)
 
 
-def _merged_sims(ma: np.ndarray, mb: np.ndarray, va, vb) -> tuple[np.ndarray, np.ndarray]:
-    """sim(a_i + a_i+1, b_j) and sim(a_i, b_j + b_j+1) for every cell (the last row / column is 0); ``ma`` /
-    ``mb`` are the sentences' term matrices (the terms of two sentences joined are the union of theirs)."""
-    n, k = len(ma), len(mb)
+def _merged_sims(ta: _TermRows, tb: _TermRows, va, vb) -> tuple[np.ndarray, np.ndarray]:
+    """sim(a_i + a_i+1, b_j) and sim(a_i, b_j + b_j+1) for every cell (the last row / column is 0)."""
+    n, k = len(ta.terms), len(tb.terms)
     s21 = np.zeros((n, k), dtype=np.float32)
     s12 = np.zeros((n, k), dtype=np.float32)
     if n > 1:
-        lex = _dice_matrix(np.maximum(ma[:-1], ma[1:]), mb)
+        lex = _dice_matrix(ta.joined(), tb)
         cos = _unit(va[:-1] + va[1:]) @ vb.T if va is not None and vb is not None else None
         s21[:-1] = _combine(lex, cos)
     if k > 1:
-        lex = _dice_matrix(ma, np.maximum(mb[:-1], mb[1:]))
+        lex = _dice_matrix(ta, tb.joined())
         cos = va @ _unit(vb[:-1] + vb[1:]).T if va is not None and vb is not None else None
         s12[:, :-1] = _combine(lex, cos)
     return s21, s12
@@ -497,10 +514,10 @@ def _align(s11: np.ndarray, s21: np.ndarray, s12: np.ndarray) -> list[tuple[int,
 
 
 def _sims(A: Side, B: Side, ia: list[int], ib: list[int]):
-    lex, ma, mb = _lexical(A, B, ia, ib)
+    lex, ta, tb = _lexical(A, B, ia, ib)
     va, vb = A.vectors(ia), B.vectors(ib)
     cos = va @ vb.T if va is not None and vb is not None else None
-    return _combine(lex, cos), ma, mb, va, vb
+    return _combine(lex, cos), ta, tb, va, vb
 
 
 def _touches(S: Side, idx: tuple[int, ...], spans: list[Span]) -> bool:
@@ -514,8 +531,8 @@ def _pair_regions(A: Side, B: Side, regions: list[Region]) -> list[Link]:
         ib = [j for j in r.ib if B.terms(j)]
         if not ia or not ib:
             continue
-        s11, ma, mb, va, vb = _sims(A, B, ia, ib)
-        s21, s12 = _merged_sims(ma, mb, va, vb)
+        s11, ta, tb, va, vb = _sims(A, B, ia, ib)
+        s21, s12 = _merged_sims(ta, tb, va, vb)
         for x0, x1, y0, y1, sim in _align(s11, s21, s12):
             la, lb = tuple(ia[x0:x1]), tuple(ib[y0:y1])
             if sim < MOVED_MIN and not (_touches(A, la, r.pa) or _touches(B, lb, r.pb)):
