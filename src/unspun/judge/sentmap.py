@@ -147,7 +147,7 @@ class Side:
     @cached_property
     def word_keys(self) -> list[str]:
         """The comparison :func:`key` of every word of ``tokens``, computed once."""
-        return [key(w) for w in self.tokens.norms]
+        return list(map(key, self.tokens.norms))
 
     @cached_property
     def normed(self) -> str:
