@@ -29,15 +29,11 @@ import json, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 import numpy as np
-from synth import _edit, _Gen, make_corpus, render
+from synth import copy_queries, make_corpus
 from unspun.index import Index
 n, nq, rounds = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 docs, _ = make_corpus(n)
-g, rng = _Gen(7), np.random.default_rng(5)
-copies = []
-for j, i in enumerate(sorted(rng.choice(n, nq, replace=False).tolist())):
-    words = [s.split() for s in docs[i].text.replace("\n", " ").split(".") if s.split()]
-    copies.append(render(_edit(g, [[w.lower() for w in s] for s in words], "spun" if j % 2 else "light")))
+copies = [text for _, text in copy_queries(docs, nq)]
 lat = {"aligned": [], "judged": []}
 matches = []
 with tempfile.TemporaryDirectory() as tmp:

@@ -1,7 +1,8 @@
 """The judge's output on a fixed set, as JSON: run it before and after a change to the judge and compare byte for byte.
 
     .venv/bin/python benchmarks/judge_golden.py OUT.json [--synth 400]
-    cmp before.json after.json
+    PYTHONPATH=<a git archive of the base commit>/src .venv/bin/python benchmarks/judge_golden.py BASE.json
+    cmp BASE.json OUT.json
 
 What it judges (every match's ``to_dict()``, with its distortions, evidence and sentence map):
 
@@ -12,7 +13,7 @@ What it judges (every match's ``to_dict()``, with its distortions, evidence and 
 * all of the above again in one ``judge_matches`` call (each document's side shared by every pair that has it);
 * the example corpus scanned (``Index.scan``: sides shared across pairs, the cluster order);
 * a synthetic corpus of ``--synth`` documents (benchmarks/synth.py) scanned, and ``Index.check`` of
-  20 of its copies (light and spun edits) with the judge.
+  copies of 20 of its documents (``synth.copy_queries``: light and spun edits) with the judge.
 
 Only the judge's input must stay the same for the comparison to be fair: the alignment is computed in the
 same process, unjudged, then judged; nothing is timed.
@@ -27,7 +28,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-sys.path.insert(0, str(ROOT / "src"))
 
 
 def _pairs() -> list[tuple[str, object, object]]:
@@ -44,7 +44,7 @@ def _pairs() -> list[tuple[str, object, object]]:
     for k, p in enumerate(pan.pairs):
         susp, src = pan.texts(p)
         out.append((f"pan:{k}", Document(f"pan-src-{k}", src), Document(f"pan-susp-{k}", susp)))
-    changed, kept = cases(generate(40, 0), 0)
+    changed, kept = cases(generate(40, 0, ROOT), 0)
     for c in changed + kept:
         out.append((c.id, c.original, c.copy))
     return out
@@ -60,7 +60,7 @@ def main() -> int:
     ap.add_argument("--synth", type=int, default=400, help="documents of the synthetic corpus scanned (default 400)")
     args = ap.parse_args()
 
-    from synth import _edit, _Gen, make_corpus, render
+    from synth import copy_queries, make_corpus
 
     from unspun import compare
     from unspun.index import Index
@@ -79,19 +79,12 @@ def main() -> int:
         with Index(path) as ix:
             ix.add(list(iter_documents(ROOT / "examples" / "corpus")))
             result["examples-scan"] = [[_dump(m) for m in c.matches] for c in ix.scan()]
-        docs, copies = make_corpus(args.synth)
+        docs, _ = make_corpus(args.synth)
         path = Path(tmp) / "synth.unspun"
         with Index(path, embedder=None) as ix:
             ix.add(docs)
             result["synth-scan"] = [[_dump(m) for m in c.matches] for c in ix.scan()]
-            g = _Gen(7)
-            by_id = {d.id: d for d in docs}
-            checks = []
-            for j, (copy_id, orig_id, style) in enumerate(copies[:20]):
-                sents = [s.split() for s in by_id[orig_id].text.replace("\n", " ").split(".") if s.split()]
-                text = render(_edit(g, [[w.lower() for w in s] for s in sents], "spun" if j % 2 else "light"))
-                checks.append([_dump(m) for m in ix.check(text, k=10)])
-            result["synth-check"] = checks
+            result["synth-check"] = [[_dump(m) for m in ix.check(text, k=10)] for _, text in copy_queries(docs, 20)]
     args.out.write_text(json.dumps(result, ensure_ascii=False, sort_keys=True, indent=1), encoding="utf-8")
     n = sum(len(v) for v in result.values())
     flags = sum(len(d["distortions"]) for v in (result["alone"],) for d in v.values())
