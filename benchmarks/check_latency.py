@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synth import _edit, _Gen, make_corpus, make_queries, render  # noqa: E402
+from synth import copy_queries, make_corpus, make_queries  # noqa: E402
 
 from unspun.index import Index  # noqa: E402
 
@@ -74,14 +74,7 @@ def main() -> None:
     base_rss = rss_mb()
     docs, _copies = make_corpus(n)
     gen_rss = rss_mb()
-    g = _Gen(7)  # the corpus vocabulary, so spun copies use its synonyms
-    rng = np.random.default_rng(5)
-    picks = rng.choice(n, nq // 2, replace=False)
-    copies = []
-    for j, i in enumerate(sorted(picks.tolist())):
-        words = [s.split() for s in docs[i].text.replace("\n", " ").split(".") if s.split()]
-        style = "spun" if j % 2 else "light"
-        copies.append((docs[i].id, render(_edit(g, [[w.lower() for w in s] for s in words], style))))
+    copies = [(d.id, text) for d, text in copy_queries(docs, nq // 2)]
     fresh = make_queries(nq - len(copies))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.unspun"

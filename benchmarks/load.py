@@ -39,7 +39,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synth import _edit, _Gen, make_corpus, make_queries, render  # noqa: E402
+from synth import copy_queries, make_corpus, make_queries  # noqa: E402
 
 from unspun.index import Index  # noqa: E402
 
@@ -49,14 +49,7 @@ HOST = "127.0.0.1"  # loopback only, by design
 def build_index(path: Path, n: int) -> tuple[list[tuple[str, str]], list[str]]:
     """Index ``n`` synthetic articles; return (original text, copy text) pairs and fresh texts for queries."""
     docs, _ = make_corpus(n)
-    g = _Gen(7)
-    rng = np.random.default_rng(5)
-    picks = sorted(rng.choice(n, min(n, 200), replace=False).tolist())
-    pairs = []
-    for j, i in enumerate(picks):
-        sents = [s.split() for s in docs[i].text.replace("\n", " ").split(".") if s.split()]
-        copy = render(_edit(g, [[w.lower() for w in s] for s in sents], "spun" if j % 2 else "light"))
-        pairs.append((docs[i].text, copy))
+    pairs = [(d.text, copy) for d, copy in copy_queries(docs, min(n, 200))]
     if not path.exists():
         t = time.perf_counter()
         with Index(path, embedder=None) as ix:

@@ -117,6 +117,19 @@ def make_corpus(n: int, seed: int = 7, copy_share: float = 0.1) -> tuple[list[Do
     return docs, copies
 
 
+def copy_queries(docs: list[Document], count: int, seed: int = 5) -> list[tuple[Document, str]]:
+    """``count`` documents of ``docs`` picked at random (in corpus order), each with a copy to query for: light
+    edits and spun ones alternating, in the vocabulary of ``make_corpus``'s default seed (spun copies use its
+    synonyms)."""
+    g = _Gen(7)
+    picks = sorted(np.random.default_rng(seed).choice(len(docs), count, replace=False).tolist())
+    out = []
+    for j, i in enumerate(picks):
+        sents = [s.split() for s in docs[i].text.replace("\n", " ").split(".") if s.split()]
+        out.append((docs[i], render(_edit(g, [[w.lower() for w in s] for s in sents], "spun" if j % 2 else "light"))))
+    return out
+
+
 def make_queries(n: int, seed: int = 99) -> list[Document]:
     """Fresh articles that are copies of nothing (for latency of the common, negative check)."""
     g = _Gen(seed)

@@ -42,13 +42,14 @@ def test_shared_sides_judge_as_each_pair_alone(index):
 
 def test_check_judges_only_the_matches_it_returns(index, monkeypatch):
     calls: list[str] = []
-    real = unspun.judge.judge
+    real = unspun.judge.judge_many
 
-    def counting(match, a=None, b=None):
-        calls.append(match.a.id)
-        return real(match, a, b)
+    def counting(items):
+        items = list(items)
+        calls.extend(match.a.id for match, _, _ in items)
+        return real(items)
 
-    monkeypatch.setattr(unspun.judge, "judge", counting)
+    monkeypatch.setattr(unspun.judge, "judge_many", counting)
     with Index(index, readonly=True) as ix:
         every = ix.check(_query(), k=10)
         n_every = len(calls)
@@ -67,6 +68,17 @@ def test_scan_judges_like_compare(index):
     for m in matches[:6]:
         alone = compare(m.a, m.b)
         assert m.to_dict() == alone.to_dict()
+
+
+def test_judged_in_batches_as_each_pair_alone(index, monkeypatch):
+    """``judge_many`` tags the rows of many pairs in one pass: batches of any size give each pair's own judgement."""
+    with Index(index, readonly=True) as ix:
+        bare = [m for m in ix.check(_query(), k=10, judge=False)] + \
+            [m for c in ix.scan(judge=False) for m in c.matches]
+    alone = [judge_match(m).to_dict() for m in bare]
+    for size in (1, 3, 64):
+        monkeypatch.setattr(unspun.judge, "BATCH", size)
+        assert [m.to_dict() for m in judge_matches(bare)] == alone
 
 
 def test_a_changed_text_under_the_same_id_gets_a_new_side():

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Callable
+from functools import cached_property
+from typing import Callable, Iterable
 
 from ..text import STOPWORDS
 from ..types import Distortion, Span
 from .lexicon import MONTHS, WEEKDAYS
-from .models import embedder, nlp
-from .names import mentioned_in, norm_text, same_name
+from .models import AFTER_TAGGER, embedder, nlp
+from .names import mentioned_in, same_name
 from .numbers import Quantity, is_date, kind, quantities, rounded, same_quantity, same_value
 from .polarity import flipped, is_cue, sentiment
 from .sentmap import Link, Pairing, Side
@@ -39,7 +40,7 @@ CLOSE = 0.6
 
 #: Pipes not needed to compare matched sentences: the fine tags suffice for names; the dependency parse
 #: is added to just the rows that need it (``_parser_for``).
-PAIR_SKIP = ("ner", "attribute_ruler", "parser")
+PAIR_SKIP = AFTER_TAGGER
 _OPEN = "“\"‘'([:—–-"
 
 
@@ -115,23 +116,21 @@ class Seg:
         end = self.side.spans[self.last].end if self.hi >= last_tok else self.end
         return self.side.text[self.start : end]
 
-    @property
+    @cached_property
     def starts(self) -> list[int]:
         return self.side.tokens.starts[self.lo : self.hi]
 
-    @property
+    @cached_property
     def ends(self) -> list[int]:
         return self.side.tokens.ends[self.lo : self.hi]
 
-    @property
+    @cached_property
     def norms(self) -> list[str]:
         return self.side.tokens.norms[self.lo : self.hi]
 
-    @property
+    @cached_property
     def keys(self) -> list[str]:
-        from .sentmap import key
-
-        return [key(w) for w in self.norms]
+        return self.side.word_keys[self.lo : self.hi]
 
     def span(self, i: int, j: int) -> Span:
         """Characters of words [i, j) (indices within the row)."""
@@ -336,7 +335,7 @@ def numbers(d: RowDiff, roles: Roles) -> list[Flag]:
         [x for x in only_a if all(x is not p[0] for p in pairs)]
     if d.sim >= CLOSE:
         other = d.a if roles.copy == "b" else d.b
-        other_vals = {q.value for q in quantities(other.side.text)} if copy_only else set()
+        other_vals = set(other.side.values) if copy_only else set()
         for q in copy_only:
             if not _counts(q) or any(same_value(q.value, v) for v in other_vals):
                 continue
@@ -387,7 +386,7 @@ def _edge_stretch(d: RowDiff, op: tuple[str, int, int, int, int]) -> bool:
     return words[-1] in cut[-len(words):]
 
 
-def negation(d: RowDiff, doc_a, doc_b, roles: Roles, parse: Callable[[], None]) -> list[Flag]:
+def negation(d: RowDiff, doc_a, doc_b, roles: Roles, parse: Callable[..., None]) -> list[Flag]:
     na, nb = d.a.norms, d.b.norms
     reversed_op = None
     for tag, i1, i2, j1, j2 in d.ops:
@@ -488,7 +487,7 @@ def _content(s: Seg, toks: dict, i1: int, i2: int) -> bool:
     return False
 
 
-def entities(d: RowDiff, ta: dict, tb: dict, roles: Roles, parse: Callable[[], None], norm_a: str, norm_b: str) -> list[Flag]:
+def entities(d: RowDiff, ta: dict, tb: dict, roles: Roles, parse: Callable[..., None], norm_a: str, norm_b: str) -> list[Flag]:
     """Changed names and noun modifiers in a matched row; ``ta``/``tb`` map character offsets to tagged tokens,
     ``norm_a``/``norm_b`` are the whole texts normalised for name look-ups."""
     out: list[Flag] = []
@@ -541,36 +540,26 @@ def entities(d: RowDiff, ta: dict, tb: dict, roles: Roles, parse: Callable[[], N
     return out
 
 
-def _modifier_change(d: RowDiff, ta: dict, tb: dict, i1: int, i2: int, j1: int, j2: int, parse: Callable[[], None]):
-    """The words qualifying the same noun were replaced: "plush bear bags" -> "sleeping bags"."""
+def _modifier_change(d: RowDiff, ta: dict, tb: dict, i1: int, i2: int, j1: int, j2: int, parse: Callable[..., None]):
+    """The words qualifying the same noun were replaced: "plush bear bags" -> "sleeping bags".
+
+    The tests that need no dependency parse come first; the parse is added only to rows that pass them (the
+    answer is the same either way: every test must pass)."""
     no = (False, (i1, i2), (j1, j2))
     if i2 >= len(d.a.norms) or j2 >= len(d.b.norms) or d.a.keys[i2] != d.b.keys[j2]:
         return no
     ha, hb = ta.get(d.a.starts[i2]), tb.get(d.b.starts[j2])
     if ha is None or hb is None or pos(ha) != "NOUN" or pos(hb) != "NOUN":
         return no
-    parse()  # heads and dependency labels on the same tokens
 
-    def mods(s: Seg, toks: dict, lo: int, hi: int, head) -> list[int]:
-        out = []
-        for i in range(lo, hi):
-            t = toks.get(s.starts[i])
-            if t is None or pos(t) in ("DET", "PRON", "ADP", "PART", "PUNCT", "CCONJ", "AUX"):
-                continue
-            if t.dep_ not in ("compound", "amod", "nmod") or not (t.head == head or t.head.head == head):
-                return []  # the replaced words are not only modifiers of the noun
-            out.append(i)
-        return out
+    def words(s: Seg, toks: dict, lo: int, hi: int) -> list[int]:
+        """The replaced words that must all qualify the noun (function words and punctuation aside)."""
+        return [i for i in range(lo, hi) if (t := toks.get(s.starts[i])) is not None
+                and pos(t) not in ("DET", "PRON", "ADP", "PART", "PUNCT", "CCONJ", "AUX")]
 
-    ma, mb = mods(d.a, ta, i1, i2, ha), mods(d.b, tb, j1, j2, hb)
+    ma, mb = words(d.a, ta, i1, i2), words(d.b, tb, j1, j2)
     if not ma or not mb:
         return no
-
-    def nouny(s: Seg, toks: dict, ids: list[int]) -> bool:
-        return any(pos(toks[s.starts[i]]) in ("NOUN", "PROPN") or toks[s.starts[i]].dep_ == "compound" for i in ids)
-
-    if not (nouny(d.a, ta, ma) and nouny(d.b, tb, mb)):
-        return no  # adjectives only: wording ("large house" / "big house")
     set_a, set_b = set(d.a.keys), set(d.b.keys)
     if all(d.b.keys[j] in set_a for j in mb) or all(d.a.keys[i] in set_b for i in ma):
         return no  # moved, not replaced ("fashion show in Paris" / "Paris show")
@@ -580,6 +569,22 @@ def _modifier_change(d: RowDiff, ta: dict, tb: dict, i1: int, i2: int, j1: int, 
     v = embedder().encode([pa, pb])
     if float(v[0] @ v[1]) >= SAME_PHRASE:
         return no  # "region hurricanes" / "area hurricanes"
+
+    def modify(s: Seg, toks: dict, ids: list[int], head) -> bool:
+        return all(toks[s.starts[i]].dep_ in ("compound", "amod", "nmod") and
+                   (toks[s.starts[i]].head == head or toks[s.starts[i]].head.head == head) for i in ids)
+
+    # heads and dependency labels on the same tokens, one row at a time (the second only if the first passes)
+    for side, seg, toks, ids, head in (("a", d.a, ta, ma, ha), ("b", d.b, tb, mb, hb)):
+        parse(side)
+        if not modify(seg, toks, ids, head):
+            return no  # the replaced words are not only modifiers of the noun
+
+    def nouny(s: Seg, toks: dict, ids: list[int]) -> bool:
+        return any(pos(toks[s.starts[i]]) in ("NOUN", "PROPN") or toks[s.starts[i]].dep_ == "compound" for i in ids)
+
+    if not (nouny(d.a, ta, ma) and nouny(d.b, tb, mb)):
+        return no  # adjectives only: wording ("large house" / "big house")
     return True, (ma[0], ma[-1] + 1), (mb[0], mb[-1] + 1)
 
 
@@ -587,54 +592,103 @@ def _tokmap(doc, base: int) -> dict[int, object]:
     return {base + t.idx: t for t in doc}
 
 
-def _parser_for(doc_a, doc_b) -> Callable[[], None]:
-    """Adds the dependency parse to two tagged rows, on the first call only: the parser reads the
-    vectors the tagging pass left on each doc (``doc.tensor``), so nothing is computed twice."""
-    done: list[bool] = []
+def _parser_for(doc_a, doc_b) -> Callable[..., None]:
+    """Adds the dependency parse to two tagged rows, each on the first call that asks for it (``parse()`` both,
+    ``parse("a")`` one): the parser reads the vectors the tagging pass left on each doc (``doc.tensor``), so
+    nothing is computed twice, and a doc parsed alone gets what it gets beside another."""
+    todo = {"a": doc_a, "b": doc_b}
 
-    def parse() -> None:
-        if not done:
+    def parse(which: str = "ab") -> None:
+        docs = [todo.pop(w) for w in which if w in todo]
+        if docs:
             parser = nlp().get_pipe("parser")
-            parser(doc_a)
-            parser(doc_b)
-            done.append(True)
+            for doc in docs:
+                parser(doc)
 
     return parse
 
 
-def tagged_rows(segs: list[Seg]) -> list:
-    """The tagged spaCy doc of each row's text. A row is tagged once per document: the docs are kept on the
-    row's :class:`~.sentmap.Side` (one per document when the caller shares sides), and each caller gets its own
-    copy, since the parse is added to it in place."""
-    spans = [(s.start, s.start + len(s.text)) for s in segs]
-    todo: dict[tuple[int, tuple[int, int]], Seg] = {}
-    for s, sp in zip(segs, spans):
-        if sp not in s.side._tagged:
-            todo.setdefault((id(s.side), sp), s)
+def tag(items: Iterable[tuple[Side, int, int]]) -> None:
+    """Tag the text ``side.text[start:end]`` of each ``(side, start, end)`` not tagged yet, all in one pass of the
+    tagger (bigger batches run faster; a doc's tags do not depend on the others in its batch).  The docs are kept
+    on their :class:`~.sentmap.Side` (one per document when the caller shares sides), by ``(start, end)``."""
+    todo: dict[tuple[int, int, int], tuple[Side, int, int]] = {}
+    for side, start, end in items:
+        if (start, end) not in side._tagged:
+            todo.setdefault((id(side), start, end), (side, start, end))
     if todo:
-        rows = list(todo.values())
-        for s, doc in zip(rows, nlp().pipe([s.text for s in rows], disable=PAIR_SKIP)):
-            s.side._tagged[(s.start, s.start + len(s.text))] = doc
-    return [s.side._tagged[sp].copy() for s, sp in zip(segs, spans)]
+        spans = list(todo.values())
+        for (side, start, end), doc in zip(spans, nlp().pipe([side.text[a:b] for side, a, b in spans], disable=AFTER_TAGGER)):
+            side._tagged[(start, end)] = doc
+
+
+def tagged(items: list[tuple[Side, int, int]]) -> list:
+    """The tagged doc of each ``(side, start, end)`` (see :func:`tag`), a copy for each caller: the parse and the
+    entities are added to it in place."""
+    tag(items)
+    return [side._tagged[(start, end)].copy() for side, start, end in items]
+
+
+def _row_span(s: Seg) -> tuple[Side, int, int]:
+    return s.side, s.start, s.start + len(s.text)
+
+
+def tagged_rows(segs: list[Seg]) -> list:
+    """The tagged spaCy doc of each row's text (what the tagger reads: :attr:`Seg.text`)."""
+    return tagged([_row_span(s) for s in segs])
 
 
 # ---------------------------------------------------------------- entry point
 
 
-def compare_rows(pairing: Pairing, roles: Roles) -> list[Flag]:
-    """Figures, dates, polarity, names and things in every matched row that is not word for word the same."""
-    found: list[Flag] = []
+@dataclass
+class Work:
+    """What judging a sentence map reads before any tagging: the matched rows that differ and which of them the
+    tagger must read (entity or polarity candidates), the copy's credit lines and the copy sentences that may be
+    added claims.  :meth:`spans` lists the texts to tag, so that many pairs can be tagged in one pass."""
+
+    diffs: list[RowDiff]
+    ent: list[bool]
+    pol: list[bool]
+    attribution: list[Flag]
+    covered: set[int]
+    added: list[int]
+    copy: Side
+
+    @property
+    def todo(self) -> list[int]:
+        return [k for k in range(len(self.diffs)) if self.ent[k] or self.pol[k]]
+
+    def rows(self) -> list[Seg]:
+        return [s for k in self.todo for s in (self.diffs[k].a, self.diffs[k].b)]
+
+    def spans(self) -> list[tuple[Side, int, int]]:
+        return [_row_span(s) for s in self.rows()] + \
+            [(self.copy, self.copy.spans[i].start, self.copy.spans[i].end) for i in self.added]
+
+
+def prepare(pairing: Pairing, roles: Roles) -> Work:
+    from .material import added_candidates, attribution
+
     diffs = row_diffs(pairing)
+    attr, covered = attribution(pairing, roles)
+    return Work(diffs, [_entity_candidate(d) for d in diffs], [_polarity_candidate(d) for d in diffs], attr, covered,
+                added_candidates(pairing, roles, covered), pairing.A if roles.copy == "a" else pairing.B)
+
+
+def compare_rows(pairing: Pairing, roles: Roles, work: Work | None = None) -> list[Flag]:
+    """Figures, dates, polarity, names and things in every matched row that is not word for word the same."""
+    work = work or prepare(pairing, roles)
+    diffs, ent, pol = work.diffs, work.ent, work.pol
+    found: list[Flag] = []
     for d in diffs:
         found += numbers(d, roles)
-    ent = [_entity_candidate(d) for d in diffs]
-    pol = [_polarity_candidate(d) for d in diffs]
-    todo = [k for k in range(len(diffs)) if ent[k] or pol[k]]
+    todo = work.todo
     if not todo:
         return found
-    docs = tagged_rows([s for k in todo for s in (diffs[k].a, diffs[k].b)])
-    norm_a = norm_text(pairing.A.text) if any(ent) else ""
-    norm_b = norm_text(pairing.B.text) if any(ent) else ""
+    docs = tagged_rows(work.rows())
+    norm_a = pairing.A.normed if any(ent) else ""
+    norm_b = pairing.B.normed if any(ent) else ""
     for n, k in enumerate(todo):
         d = diffs[k]
         doc_a, doc_b = docs[2 * n], docs[2 * n + 1]
@@ -646,16 +700,18 @@ def compare_rows(pairing: Pairing, roles: Roles) -> list[Flag]:
     return found
 
 
-def find_distortions(pairing: Pairing, roles: Roles, passages: list[tuple[Span, Span]], summary: bool = False) -> list[Distortion]:
-    """Every distortion between the two texts, sorted by position."""
-    from .material import added, attribution, dropped
+def find_distortions(pairing: Pairing, roles: Roles, passages: list[tuple[Span, Span]], summary: bool = False,
+                     work: Work | None = None) -> list[Distortion]:
+    """Every distortion between the two texts, sorted by position (``work``: :func:`prepare` of the same pairing
+    and roles, when the caller has it)."""
+    from .material import added, dropped
     from .quotes import quote_flags
 
-    found = compare_rows(pairing, roles)
+    work = work or prepare(pairing, roles)
+    found = compare_rows(pairing, roles, work)
     found += quote_flags(pairing, roles, found)
-    attr, covered = attribution(pairing, roles)
-    found += attr
-    found += added(pairing, roles, covered, passages)
+    found += work.attribution
+    found += added(pairing, roles, work.added)
     if not summary:
         found += dropped(pairing, roles, passages)
     seen, out = set(), []
@@ -671,4 +727,4 @@ def find_distortions(pairing: Pairing, roles: Roles, passages: list[tuple[Span, 
     return sorted(out, key=position)
 
 
-__all__ = ["Roles", "find_distortions", "Link"]
+__all__ = ["Roles", "Work", "find_distortions", "prepare", "tag", "Link"]

@@ -18,9 +18,9 @@ import re
 
 from ..types import Span
 from .attribution import bylines, credits
-from .distortions import Roles, clip
-from .models import nlp
-from .names import mentioned_in, norm_text
+from .distortions import Roles, clip, tag
+from .models import complete
+from .names import mentioned_in
 from .numbers import quantities, same_value
 from .sentmap import Pairing, Side, dice
 from .severity import CONF, Flag
@@ -121,24 +121,40 @@ def _new_facts(doc, text: str, O: Side, o_norm: str, o_values: list[str]) -> tup
 
 
 def _asserts(doc) -> bool:
-    return any(t.tag_.startswith("VB") or t.tag_ == "MD" for t in doc) and len([t for t in doc if t.is_alpha]) >= 5
+    """A statement: a verb and five words.  The same on a doc only tagged (``models.AFTER_TAGGER`` disabled) as
+    on the whole pipeline's: the only tag the later pipes change is a space token's (the attribute ruler makes
+    it ``_SP``), and a space token is never taken for the verb."""
+    return any(not t.is_space and (t.tag_.startswith("VB") or t.tag_ == "MD") for t in doc) and \
+        len([t for t in doc if t.is_alpha]) >= 5
 
 
-def added(P: Pairing, roles: Roles, skip: set[int], passages: list[tuple[Span, Span]]) -> list[Flag]:
+def added_candidates(P: Pairing, roles: Roles, skip: set[int]) -> list[int]:
+    """The copy's sentences that may be added claims (``added`` tags them): inside reused material, off the map, not
+    credit lines (``skip``), and no loose restatement of a sentence the original has (no tagging needed for that)."""
     C, O, paired, _ = _sides(P, roles)
     ins = inside(P, roles.copy)
     cands = [i for i in sorted(ins) if i not in paired and i not in skip and not C.boiler[i] and C.terms(i)]
     if not cands:
         return []
-    o_idx = P.examined_b if roles.copy == "a" else P.examined_a
-    o_terms = [O.terms(i) for i in o_idx]
-    o_norm = norm_text(O.text)
-    o_values = [q.value for q in quantities(O.text)]
+    o_terms = [O.terms(i) for i in (P.examined_b if roles.copy == "a" else P.examined_a)]
+    return [i for i in cands if not any(dice(C.terms(i), t) >= RESTATED for t in o_terms)]
+
+
+def added(P: Pairing, roles: Roles, cands: list[int]) -> list[Flag]:
+    """Added claims among the copy's sentences ``cands`` (:func:`added_candidates`)."""
+    if not cands:
+        return []
+    C, O, _, _ = _sides(P, roles)
+    # tagged first; the parser and NER (for the names) run on just the statements
+    spans = [(C, C.spans[i].start, C.spans[i].end) for i in cands]
+    tag(spans)
+    kept = [(i, sp) for i, sp in zip(cands, spans) if _asserts(C._tagged[sp[1:]])]
+    docs = complete([C._tagged[sp[1:]].copy() for _, sp in kept])
+    o_norm = O.normed
+    o_values = O.values
     out = []
-    for i, doc in zip(cands, nlp().pipe([C.sent(i) for i in cands])):
+    for (i, _), doc in zip(kept, docs):
         text = C.sent(i)
-        if not _asserts(doc) or any(dice(C.terms(i), t) >= RESTATED for t in o_terms):
-            continue  # no statement, or a loose restatement of a sentence the original has
         figures, names, attributed = _new_facts(doc, text, O, o_norm, o_values)
         if not (figures or names):
             continue

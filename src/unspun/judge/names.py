@@ -97,7 +97,9 @@ def mentioned_in(name: str, text_norm: str) -> bool:
 def norm_text(text: str) -> str:
     """A whole text in the form :func:`mentioned_in` searches (spaces around every word)."""
     s = unicodedata.normalize("NFKD", text.casefold())
-    s = "".join(c for c in s if not unicodedata.combining(c)).replace("’", "'")
+    if not s.isascii():  # drop the combining marks (each distinct character of the text asked once)
+        s = s.translate({ord(c): None for c in set(s) if unicodedata.combining(c)})
+    s = s.replace("’", "'")
     s = re.sub(r"'s\b", "", s)
     s = re.sub(r"[.\u00b7]", "", s)
     return " " + " ".join(re.sub(r"[^\w\s]", " ", s).split()) + " "

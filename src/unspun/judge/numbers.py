@@ -65,9 +65,24 @@ def _fmt(x: float) -> str:
     return str(int(x)) if x == int(x) else repr(x)
 
 
+#: Every quantity holds a digit or a number word (the only alternative of ``_QUANTITY`` without ``\d``); the
+#: number words none of which holds another, to look for in a lower-cased ASCII stretch.
+_DIGIT = re.compile(r"\d")
+_NUMBER_WORD_CORES = tuple(w for w in NUMBER_WORDS if not any(v != w and v in w for v in NUMBER_WORDS))
+
+
 def quantities(text: str, start: int = 0, end: int | None = None) -> list[Quantity]:
     """Every quantity in ``text[start:end]`` with absolute offsets and a normalised value."""
     end = len(text) if end is None else end
+    part = text[start:end]
+    if start >= 0 and end >= 0 and part.isascii() and not _DIGIT.search(part):  # ASCII: re's IGNORECASE is lower()'s
+        low = part.lower()
+        if not any(w in low for w in _NUMBER_WORD_CORES):
+            return []  # no digit and no number word: nothing ``_scan`` could find
+    return _scan(text, start, end)
+
+
+def _scan(text: str, start: int, end: int) -> list[Quantity]:
     out: list[Quantity] = []
     for m in _QUANTITY.finditer(text, start, end):
         g = m.groupdict()

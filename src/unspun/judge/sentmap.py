@@ -20,7 +20,7 @@ import itertools
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -49,8 +49,12 @@ BAND = 30
 
 def content_terms(text: str) -> list[str]:
     """Stems of the content words of ``text`` (possessive 's dropped)."""
+    return _content_stems(words(text).norms)
+
+
+def _content_stems(norms: list[str]) -> list[str]:
     out = []
-    for w in words(text).norms:
+    for w in norms:
         if w.endswith("'s"):
             w = w[:-2]
         if w and w not in STOPWORDS:
@@ -64,6 +68,7 @@ def dice(x: frozenset[str], y: frozenset[str]) -> float:
     return 2 * len(x & y) / (len(x) + len(y))
 
 
+@lru_cache(maxsize=65536)
 def key(norm: str) -> str:
     """The comparison key of a normalised word: possessive dropped, lightly stemmed."""
     if norm.endswith("'s"):
@@ -110,8 +115,18 @@ class Side:
     def terms(self, i: int) -> frozenset[str]:
         t = self._terms.get(i)
         if t is None:
-            t = self._terms[i] = frozenset(content_terms(self.sent(i)))
+            t = self._terms[i] = frozenset(self._sentence_terms(i))
         return t
+
+    def _sentence_terms(self, i: int) -> list[str]:
+        """:func:`content_terms` of sentence ``i``, read off the words of the whole text when no word of it
+        crosses the sentence's edges (the sentence alone then has exactly those words: a word ends at the
+        same characters, and an apostrophe at an edge joins words only where a word crosses it)."""
+        sp, tok = self.spans[i], self.tokens
+        lo, hi = self.tok_range(i)
+        if (lo > 0 and tok.ends[lo - 1] > sp.start) or (hi > 0 and tok.ends[hi - 1] > sp.end):
+            return content_terms(self.sent(i))
+        return _content_stems(tok.norms[lo:hi])
 
     def vectors(self, idx: list[int]) -> np.ndarray | None:
         """Unit vectors of sentences ``idx`` (encoded on first use)."""
@@ -129,6 +144,25 @@ class Side:
         """Words of the whole text (offsets and normalised forms), computed once."""
         return words(self.text)
 
+    @cached_property
+    def word_keys(self) -> list[str]:
+        """The comparison :func:`key` of every word of ``tokens``, computed once."""
+        return list(map(key, self.tokens.norms))
+
+    @cached_property
+    def normed(self) -> str:
+        """The whole text as name look-ups search it (:func:`~.names.norm_text`), computed once."""
+        from .names import norm_text
+
+        return norm_text(self.text)
+
+    @cached_property
+    def values(self) -> list[str]:
+        """The normalised value of every quantity of the whole text (:func:`~.numbers.quantities`), in order."""
+        from .numbers import quantities
+
+        return [q.value for q in quantities(self.text)]
+
     def tok_range(self, i: int, j: int | None = None) -> tuple[int, int]:
         """Indices [lo, hi) into ``tokens`` of the words of sentences ``i`` .. ``j`` (inclusive)."""
         j = i if j is None else j
@@ -136,7 +170,7 @@ class Side:
 
     def keys(self, i: int, j: int | None = None) -> list[str]:
         lo, hi = self.tok_range(i, j)
-        return [key(w) for w in self.tokens.norms[lo:hi]]
+        return self.word_keys[lo:hi]
 
     def chars(self, idx) -> int:
         return sum(len(self.spans[i]) for i in idx if not self.boiler[i])
@@ -340,24 +374,50 @@ def build_regions(match: Match, A: Side, B: Side) -> tuple[list[Region], bool, b
 # ---------------------------------------------------------------- similarity and the alignment
 
 
-def _lexical(A: Side, B: Side, ia: list[int], ib: list[int]) -> tuple[np.ndarray, list[frozenset], list[frozenset]]:
-    ta = [A.terms(i) for i in ia]
-    tb = [B.terms(j) for j in ib]
-    m = np.zeros((len(ia), len(ib)), dtype=np.float32)
-    index: dict[str, list[int]] = {}
-    for y, t in enumerate(tb):
-        for w in t:
-            index.setdefault(w, []).append(y)
-    for x, t in enumerate(ta):
-        if not t:
-            continue
-        counts: dict[int, int] = {}
-        for w in t:
-            for y in index.get(w, ()):
-                counts[y] = counts.get(y, 0) + 1
-        for y, c in counts.items():
-            m[x, y] = 2 * c / (len(t) + len(tb[y]))
-    return m, ta, tb
+@dataclass
+class _TermRows:
+    """The content terms of some sentences as a 0/1 matrix over the terms the other side has too (no other term
+    counts in an overlap), with each sentence's own number of terms."""
+
+    terms: list[frozenset]
+    m: np.ndarray  # sentences x shared terms, float32
+    sizes: np.ndarray  # len(terms[x]), float64
+
+    def joined(self) -> "_TermRows":
+        """Each sentence joined with the next (the terms of two sentences joined are the union of theirs)."""
+        terms = [self.terms[x] | self.terms[x + 1] for x in range(len(self.terms) - 1)]
+        return _TermRows(terms, np.maximum(self.m[:-1], self.m[1:]), np.array([len(t) for t in terms], dtype=np.float64))
+
+
+def _term_rows(ta: list[frozenset], tb: list[frozenset]) -> tuple[_TermRows, _TermRows]:
+    shared = sorted(frozenset().union(*ta) & frozenset().union(*tb))
+    col = {w: c for c, w in enumerate(shared)}
+
+    def rows(ts: list[frozenset]) -> _TermRows:
+        m = np.zeros((len(ts), max(1, len(col))), dtype=np.float32)
+        for x, t in enumerate(ts):
+            m[x, [col[w] for w in t if w in col]] = 1.0
+        return _TermRows(ts, m, np.array([len(t) for t in ts], dtype=np.float64))
+
+    return rows(ta), rows(tb)
+
+
+def _dice_matrix(ta: _TermRows, tb: _TermRows) -> np.ndarray:
+    """:func:`dice` of every sentence of ``ta`` with every sentence of ``tb``, as float32.
+
+    The same figures as ``dice`` one pair at a time: the shared counts are small integers (exact in float32),
+    and ``2 * shared / (size_a + size_b)`` is divided in float64 as Python divides, then rounded to float32."""
+    shared = (ta.m @ tb.m.T).astype(np.float64)
+    total = ta.sizes[:, None] + tb.sizes[None, :]
+    out = np.zeros(shared.shape, dtype=np.float64)
+    np.divide(2.0 * shared, total, out=out, where=total > 0)
+    return out.astype(np.float32)
+
+
+def _lexical(A: Side, B: Side, ia: list[int], ib: list[int]) -> tuple[np.ndarray, _TermRows, _TermRows]:
+    """Content-word :func:`dice` of every sentence pair, and the term rows it was computed from."""
+    ta, tb = _term_rows([A.terms(i) for i in ia], [B.terms(j) for j in ib])
+    return _dice_matrix(ta, tb), ta, tb
 
 
 def _combine(lex: np.ndarray, cos: np.ndarray | None) -> np.ndarray:
@@ -372,19 +432,17 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return np.divide(x, n, out=np.zeros_like(x), where=n > 0)
 
 
-def _merged_sims(A: Side, B: Side, ia: list[int], ib: list[int], ta, tb, va, vb) -> tuple[np.ndarray, np.ndarray]:
+def _merged_sims(ta: _TermRows, tb: _TermRows, va, vb) -> tuple[np.ndarray, np.ndarray]:
     """sim(a_i + a_i+1, b_j) and sim(a_i, b_j + b_j+1) for every cell (the last row / column is 0)."""
-    n, k = len(ia), len(ib)
+    n, k = len(ta.terms), len(tb.terms)
     s21 = np.zeros((n, k), dtype=np.float32)
     s12 = np.zeros((n, k), dtype=np.float32)
     if n > 1:
-        ta2 = [ta[x] | ta[x + 1] for x in range(n - 1)]
-        lex = np.array([[dice(t, u) for u in tb] for t in ta2], dtype=np.float32).reshape(n - 1, k)
+        lex = _dice_matrix(ta.joined(), tb)
         cos = _unit(va[:-1] + va[1:]) @ vb.T if va is not None and vb is not None else None
         s21[:-1] = _combine(lex, cos)
     if k > 1:
-        tb2 = [tb[y] | tb[y + 1] for y in range(k - 1)]
-        lex = np.array([[dice(t, u) for u in tb2] for t in ta], dtype=np.float32).reshape(n, k - 1)
+        lex = _dice_matrix(ta, tb.joined())
         cos = va @ _unit(vb[:-1] + vb[1:]).T if va is not None and vb is not None else None
         s12[:, :-1] = _combine(lex, cos)
     return s21, s12
@@ -474,7 +532,7 @@ def _pair_regions(A: Side, B: Side, regions: list[Region]) -> list[Link]:
         if not ia or not ib:
             continue
         s11, ta, tb, va, vb = _sims(A, B, ia, ib)
-        s21, s12 = _merged_sims(A, B, ia, ib, ta, tb, va, vb)
+        s21, s12 = _merged_sims(ta, tb, va, vb)
         for x0, x1, y0, y1, sim in _align(s11, s21, s12):
             la, lb = tuple(ia[x0:x1]), tuple(ib[y0:y1])
             if sim < MOVED_MIN and not (_touches(A, la, r.pa) or _touches(B, lb, r.pb)):

@@ -38,10 +38,12 @@ class DocumentSides:
 def judge_matches(matches: Iterable[Match], sides: DocumentSides | None = None) -> list[Match]:
     """Each match judged (one without a passage is left as it is), each document's side built once for all
     of them: the same matches as judging each alone (``unspun.judge.judge``, a pure function of the match)."""
-    from ..judge import judge
+    from ..judge import judge_many
 
     sides = sides if sides is not None else DocumentSides()
-    return [judge(m, sides.of(m.a), sides.of(m.b)) if m.passages else m for m in matches]
+    matches = list(matches)
+    judged = iter(judge_many((m, sides.of(m.a), sides.of(m.b)) for m in matches if m.passages))
+    return [next(judged) if m.passages else m for m in matches]
 
 
 def finish_match(a: Document, b: Document, passages: Sequence[Any], *, judge: bool = True,
