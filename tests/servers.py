@@ -67,8 +67,13 @@ class Server:
     def worker_pids(self) -> set[int]:
         import psutil
 
-        kids = psutil.Process(self.proc.pid).children()
-        workers = {c.pid for c in kids if "spawn_main" in " ".join(c.cmdline())}  # not multiprocessing's trackers
+        def is_worker(child: "psutil.Process") -> bool:  # not multiprocessing's trackers
+            try:
+                return "spawn_main" in " ".join(child.cmdline())
+            except (psutil.ZombieProcess, psutil.NoSuchProcess):  # a child that exited meanwhile
+                return False
+
+        workers = {c.pid for c in psutil.Process(self.proc.pid).children() if is_worker(c)}
         return workers or {self.proc.pid}  # one worker: the process itself
 
 
