@@ -284,6 +284,13 @@ class Bands:
 
     # ------------------------------------------------------------------ the writer
 
+    def begin(self) -> None:
+        """A writer's first step: read the lookup as it stands before its writes, so that the keys it writes
+        are folded from memory (:meth:`remember`) instead of derived again from their signatures (a new
+        index's first fold would otherwise rebuild every segment from SQLite)."""
+        if not self.store.readonly and self.view is None:
+            self.current()
+
     def remember(self, keys: dict[int, np.ndarray]) -> None:
         """Keep the band keys of documents just written (by docno), to fold them without reading them back."""
         for d, k in keys.items():
