@@ -81,23 +81,18 @@ def _normalise(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def _run_sums(mat: np.ndarray, rows: np.ndarray, counts: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``out[i]`` = the sum of ``mat[rows[j]]`` over the ``counts[i]`` rows of run ``i`` (runs one after the
-    other in ``rows``), added one row after the other in their order, exactly as ``mat[run].sum(axis=0)``
-    adds them (``np.add.reduceat`` adds in another order: its sums differ in the last bits).  One numpy
-    step per row position, over every run that long; a run of no rows leaves its ``out`` row as it is."""
-    if not len(rows):
-        return out
-    starts = np.cumsum(counts) - counts
-    by_length = np.argsort(-counts, kind="stable")  # the runs still going at position j are a prefix
-    longest = counts[by_length]
-    at = starts[by_length]
-    live = int(np.count_nonzero(longest))
-    out[by_length[:live]] = mat[rows[at[:live]]]
-    for j in range(1, int(longest[0]) if live else 0):
-        live = int(np.searchsorted(-longest, -j, side="left"))  # runs longer than j
-        out[by_length[:live]] += mat[rows[at[:live] + j]]
-    return out
+def _run_sums(mat: np.ndarray, rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Row ``i``: the sum of ``mat[rows[j]]`` over the ``counts[i]`` rows of run ``i`` (runs one after the
+    other in ``rows``; a run of no rows sums to zeros), added one row after the other in their order, so
+    bit for bit what ``mat[run].sum(axis=0)`` gives (``np.add.reduceat`` adds in another order and differs
+    in the last bits).  One sparse product: SciPy's CSR times dense adds each row's entries in their
+    stored order, and every entry is 1."""
+    from scipy.sparse import csr_matrix
+
+    indptr = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    picks = csr_matrix((np.ones(len(rows), dtype=mat.dtype), rows, indptr), shape=(len(counts), len(mat)))
+    return np.asarray(picks @ mat, dtype=mat.dtype)
 
 
 _ASCII_PUNCT = r"!-/:-@\[-`{-~"
@@ -154,9 +149,9 @@ class StaticEmbedder:
 
         Each distinct word's token vectors are summed once and memoised; the words of the whole call are
         looked up in one pass, the new ones tokenised in one ``encode_batch``, and every text's rows summed
-        in one ``np.add.reduceat``.  Each text's rows are added one after the other in the order of its
-        words, as a per-text ``sum(axis=0)`` adds them, so a text's vector is bit for bit the same whatever
-        the other texts in the call.
+        in one sparse product (:func:`_run_sums`).  Each text's rows are added one after the other in the
+        order of its words, as a per-text ``sum(axis=0)`` adds them, so a text's vector is bit for bit the
+        same whatever the other texts in the call.
         """
         texts = _check_texts(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -170,7 +165,7 @@ class StaticEmbedder:
             return out
         rows = self._word_rows(words)
         counts = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
-        return _normalise(_run_sums(self._word_vecs, rows, counts, out))
+        return _normalise(_run_sums(self._word_vecs[: len(self._word_index)], rows, counts))
 
     def _words(self, text: str) -> list[str]:
         """The words the tokenizer would word-piece: ASCII text by two regexes that do what
@@ -185,9 +180,9 @@ class StaticEmbedder:
         rows = np.fromiter(map(index.get, words, repeat(-1)), dtype=np.int64, count=len(words))
         missing = np.flatnonzero(rows < 0)
         if len(missing):
-            new = list(dict.fromkeys(words[i] for i in missing.tolist()))
-            self._add_words(new)
-            rows[missing] = [index[words[i]] for i in missing.tolist()]
+            absent = list(map(words.__getitem__, missing.tolist()))
+            self._add_words(list(dict.fromkeys(absent)))
+            rows[missing] = np.fromiter(map(index.__getitem__, absent), dtype=np.int64, count=len(absent))
         return rows
 
     def _add_words(self, words: list[str]) -> None:
@@ -202,7 +197,7 @@ class StaticEmbedder:
             self._word_vecs = grown
         counts = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
         flat = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(counts.sum()))
-        self._word_vecs[r:need] = _run_sums(self._emb, flat, counts, np.zeros((len(words), self.dim), dtype=np.float32))
+        self._word_vecs[r:need] = _run_sums(self._emb, flat, counts)
         self._word_index.update(zip(words, range(r, need)))
 
     def _reset_word_cache(self) -> None:
