@@ -80,6 +80,28 @@ def test_signatures_equal_the_plain_pipeline():
             assert fp.of(i).tolist() == want
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet="ab cd the of'.x\u00e9", max_size=120) | st.just(""), max_size=6),
+       st.integers(1, 3), st.integers(1, 12), st.integers(1, 12), st.booleans())
+def test_batched_fingerprints_equal_the_plain_pipeline_per_text(texts, shingle, window, step, content_words):
+    """A batch (one word-table pass, the windows of every text laid out in numpy, one rensa call) gives each
+    text the signatures of the per-word, per-window reference, whatever the other texts of the batch."""
+    from rensa import RMinHash
+
+    params = FingerprintParams(shingle=shingle, window=window, step=min(step, window), content_words=content_words,
+                               num_perm=8, bands=4)
+    fp = fingerprint(texts, params)
+    want_owner = []
+    for i, text in enumerate(texts):
+        sh = shingle_hashes(tokens(text, params), params.shingle)
+        wins = [sh[s:e] for s, e in window_bounds(len(sh), params.window, params.step)]
+        want = [RMinHash.digest_matrix_from_flat_token_hashes(
+            w, np.asarray([0, len(w)], dtype=np.uint64), params.num_perm, params.seed).to_rows()[0] for w in wins]
+        assert fp.of(i).tolist() == want
+        want_owner += [i] * len(wins)
+    assert fp.owner.tolist() == want_owner
+
+
 @given(st.integers(0, 500), st.integers(1, 60), st.integers(1, 60))
 def test_windows_cover_every_shingle(n, window, step):
     bounds = window_bounds(n, window, step)
