@@ -80,6 +80,37 @@ def test_signatures_equal_the_plain_pipeline():
             assert fp.of(i).tolist() == want
 
 
+_ascii_words = st.lists(st.sampled_from(list("aAbZz09_'' .,\n\x00-") + ["abcdefg", "ABCDEFGH", "x'y", "abcdefgabcdefg"]),
+                        max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ascii_words | st.text(alphabet=st.characters(max_codepoint=127), max_size=80), max_size=6))
+def test_bulk_words_are_the_norms_of_each_text(texts):
+    """The numpy cut of ASCII texts (unspun.bulkwords) finds exactly the tokens of norms(), text by text, and
+    gives one number to each distinct word (long words told apart by every 7-character chunk)."""
+    from unspun.bulkwords import bulk_words
+
+    bw = bulk_words(texts)
+    strings = bw.strings()
+    assert len(set(strings)) == len(strings) and bw.counts.tolist() == [len(norms(t)) for t in texts]
+    at = 0
+    for t, n in zip(texts, bw.counts.tolist()):
+        assert [strings[w] for w in bw.word[at : at + n]] == norms(t)
+        at += n
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_ascii_words | st.text(max_size=40), max_size=6), st.booleans())
+def test_batch_token_hashes_equal_each_text_alone(texts, content_words):
+    from unspun.fingerprint import batch_token_hashes
+
+    params = FingerprintParams(content_words=content_words)
+    hashes, counts = batch_token_hashes(texts, params)
+    assert counts.tolist() == [len(tokens(t, params)) for t in texts]
+    assert hashes.tolist() == [word_hash(w) for t in texts for w in tokens(t, params)]
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.text(alphabet="ab cd the of'.x\u00e9", max_size=120) | st.just(""), max_size=6),
        st.integers(1, 3), st.integers(1, 12), st.integers(1, 12), st.booleans())

@@ -26,6 +26,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .bulkwords import MAX_BYTES, bulk_words
 from .params import DEFAULT_PARAMS, FingerprintParams
 from .text import STOPWORDS, norm_word
 from .types import Document
@@ -101,18 +102,65 @@ def token_hashes(text: str, params: FingerprintParams = DEFAULT_PARAMS.fingerpri
 def batch_token_hashes(texts: Sequence[str], params: FingerprintParams = DEFAULT_PARAMS.fingerprint
                        ) -> tuple[np.ndarray, np.ndarray]:
     """The :func:`token_hashes` of every text, one after the other in one uint64 array, and each text's
-    count (int64).  Every word of the batch is looked up in one pass through a process-wide word table
-    (one dict look-up per word, in C); only the words not in it yet are hashed in Python, once each."""
-    per_text = [norms(t) for t in texts]
+    count (int64).  Runs of ASCII texts are cut into words in bulk (:mod:`unspun.bulkwords`: no Python
+    object per word, one per distinct word); other texts go through :func:`norms`.  Each distinct word is
+    looked up in a process-wide word table; only a word not in it yet is hashed in Python."""
+    hashes: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    run: list[str] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal run, size
+        if run:
+            h, c = _bulk_hashes(run, params)
+            hashes.append(h)
+            counts.append(c)
+            run, size = [], 0
+
+    for t in texts:
+        if t.isascii() and len(t) < MAX_BYTES // 2:
+            if size + len(t) + 1 >= MAX_BYTES:
+                flush()
+            run.append(t)
+            size += len(t) + 1
+        else:
+            flush()
+            h, c = _word_hashes([norms(t)], params)
+            hashes.append(h)
+            counts.append(c)
+    flush()
+    if not hashes:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    if len(hashes) == 1:
+        return hashes[0], counts[0]
+    return np.concatenate(hashes), np.concatenate(counts)
+
+
+def _bulk_hashes(texts: list[str], params: FingerprintParams) -> tuple[np.ndarray, np.ndarray]:
+    bw = bulk_words(texts)
+    values, stop = _distinct_hashes(bw.strings(), params)
+    return _dropped(values[bw.word], None if stop is None else stop[bw.word], bw.counts)
+
+
+def _word_hashes(per_text: list[list[str]], params: FingerprintParams) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of texts given as their :func:`norms` (every word looked up in the table in one pass)."""
     counts = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
     ws = list(chain.from_iterable(per_text))
+    values, stop = _distinct_hashes(ws, params)
+    return _dropped(values, stop, counts)
+
+
+def _distinct_hashes(ws: list[str], params: FingerprintParams) -> tuple[np.ndarray, np.ndarray | None]:
+    """``word_hash`` of every word in ``ws`` (uint64), and which are function words (None when they are kept),
+    through the process-wide word table (one dict look-up per word, in C; a new word hashed once)."""
     table = _hash_table(params.content_words)
     if len(table) > _TABLE_WORDS:
         table.clear()
         if params.content_words:
             table.update((w, _DROP) for w in STOPWORDS)
     arr = np.fromiter(map(table.get, ws, repeat(_MISS)), dtype=np.uint64, count=len(ws))
-    drop = arr == _DROP if params.content_words else None  # the function words, as the table knew them
+    stop = arr == _DROP if params.content_words else None  # the function words, as the table knew them
     missing = np.flatnonzero(arr == _MISS)
     if len(missing):
         absent = list(map(ws.__getitem__, missing.tolist()))
@@ -122,11 +170,16 @@ def batch_token_hashes(texts: Sequence[str], params: FingerprintParams = DEFAULT
             if h > _MISS and not (params.content_words and w in STOPWORDS):
                 table[w] = h  # a hash equal to a marker is never put in the table (it is written here directly)
         arr[missing] = np.fromiter(map(fresh.__getitem__, absent), dtype=np.uint64, count=len(absent))
-        if drop is not None:  # a function word missing from the table (another thread refilling it) is dropped
-            drop[missing] = np.fromiter(map(STOPWORDS.__contains__, absent), dtype=bool, count=len(absent))
-    if drop is None or not drop.any():
+        if stop is not None:  # a function word missing from the table (another thread refilling it) is dropped
+            stop[missing] = np.fromiter(map(STOPWORDS.__contains__, absent), dtype=bool, count=len(absent))
+    return arr, stop
+
+
+def _dropped(arr: np.ndarray, stop: np.ndarray | None, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``arr`` without its ``stop`` entries, and the texts' counts of what is left."""
+    if stop is None or not stop.any():
         return arr, counts
-    keep = ~drop
+    keep = ~stop
     kept = np.zeros(len(keep) + 1, dtype=np.int64)
     np.cumsum(keep, out=kept[1:])
     ends = np.cumsum(counts)
