@@ -72,7 +72,9 @@ def bulk_words(texts: Sequence[str]) -> BulkWords:
     if len(ap):
         ap = ap[(ap > 0) & (ap < len(b) - 1)]
         tok[ap[tok[ap - 1] & tok[ap + 1]]] = True  # an apostrophe between two word characters
-    edges = np.flatnonzero(np.diff(tok.view(np.int8), prepend=np.int8(0), append=np.int8(0)))
+    padded = np.zeros(len(tok) + 2, dtype=bool)
+    padded[1:-1] = tok
+    edges = np.flatnonzero(padded[1:] != padded[:-1])  # a token starts, or ends, here
     starts, ends = edges[0::2].astype(np.int64), edges[1::2].astype(np.int64)
     lengths = ends - starts
     text_starts = np.zeros(len(texts), dtype=np.int64)
@@ -118,8 +120,8 @@ def _number(b: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.
         if not len(active):
             break
         key = (word[active].astype(np.uint64) << _U(_CODE_BITS)) | _chunks(symbols, starts[active], lengths[active], level)
-        uniq, inv = np.unique(key, return_inverse=True)
-        word[active] = count + inv.reshape(-1)
+        uniq = np.unique(key)  # a plain sort (vectorised); the inverse by binary search is cheaper than an argsort
+        word[active] = count + np.searchsorted(uniq, key)
         count += len(uniq)
         level += 1
     # renumber densely (the numbers held only by longer words are gone) and keep one token of each
