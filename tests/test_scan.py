@@ -66,18 +66,22 @@ def test_token_hashes_equal_hashing_every_token(text, content_words):
 
 def test_signatures_equal_the_plain_pipeline():
     """fingerprint() (word table, C split) gives the signatures of the plain per-word pipeline."""
-    from rensa import RMinHash
-
     texts = [p.read_text(encoding="utf-8") for p in SEEDS] + [p.read_text() for p in sorted(CORPUS.glob("*.txt"))[:20]]
     texts.append("Don't stop: rock'n'roll'' isn't 'dead' -- ''tis A_B 42.")
     for params in (DEFAULT_PARAMS.fingerprint, FingerprintParams(shingle=2, content_words=False, window=10, step=5)):
         fp = fingerprint(texts, params)
         for i, text in enumerate(texts):
-            sh = shingle_hashes(tokens(text, params), params.shingle)
-            wins = [sh[s:e] for s, e in window_bounds(len(sh), params.window, params.step)]
-            want = [RMinHash.digest_matrix_from_flat_token_hashes(
-                w, np.asarray([0, len(w)], dtype=np.uint64), params.num_perm, params.seed).to_rows()[0] for w in wins]
-            assert fp.of(i).tolist() == want
+            assert fp.of(i).tolist() == _plain_signatures(text, params)
+
+
+def _plain_signatures(text, params):
+    """The reference: one word_hash per token, one Python slice per window, one rensa call per window."""
+    from rensa import RMinHash
+
+    sh = shingle_hashes(tokens(text, params), params.shingle)
+    wins = [sh[s:e] for s, e in window_bounds(len(sh), params.window, params.step)]
+    return [RMinHash.digest_matrix_from_flat_token_hashes(
+        w, np.asarray([0, len(w)], dtype=np.uint64), params.num_perm, params.seed).to_rows()[0] for w in wins]
 
 
 _ascii_words = st.lists(st.sampled_from(list("aAbZz09_'' .,\n\x00-") + ["abcdefg", "ABCDEFGH", "x'y", "abcdefgabcdefg"]),
@@ -117,19 +121,14 @@ def test_batch_token_hashes_equal_each_text_alone(texts, content_words):
 def test_batched_fingerprints_equal_the_plain_pipeline_per_text(texts, shingle, window, step, content_words):
     """A batch (one word-table pass, the windows of every text laid out in numpy, one rensa call) gives each
     text the signatures of the per-word, per-window reference, whatever the other texts of the batch."""
-    from rensa import RMinHash
-
     params = FingerprintParams(shingle=shingle, window=window, step=min(step, window), content_words=content_words,
                                num_perm=8, bands=4)
     fp = fingerprint(texts, params)
     want_owner = []
     for i, text in enumerate(texts):
-        sh = shingle_hashes(tokens(text, params), params.shingle)
-        wins = [sh[s:e] for s, e in window_bounds(len(sh), params.window, params.step)]
-        want = [RMinHash.digest_matrix_from_flat_token_hashes(
-            w, np.asarray([0, len(w)], dtype=np.uint64), params.num_perm, params.seed).to_rows()[0] for w in wins]
+        want = _plain_signatures(text, params)
         assert fp.of(i).tolist() == want
-        want_owner += [i] * len(wins)
+        want_owner += [i] * len(want)
     assert fp.owner.tolist() == want_owner
 
 
