@@ -115,6 +115,23 @@ def test_batch_token_hashes_equal_each_text_alone(texts, content_words):
     assert hashes.tolist() == [word_hash(w) for t in texts for w in tokens(t, params)]
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_ascii_words | st.text(max_size=40), max_size=10), st.integers(8, 90))
+def test_batch_token_hashes_cut_into_runs_equal_each_text_alone(texts, limit):
+    """With a tiny bulk limit the batch is cut into many runs of ASCII texts, and texts over half of it go one by
+    one through norms(): the hashes are the same."""
+    import pytest
+
+    import unspun.fingerprint as F
+
+    params = FingerprintParams()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(F, "MAX_BYTES", limit)
+        hashes, counts = F.batch_token_hashes(texts, params)
+    assert counts.tolist() == [len(tokens(t, params)) for t in texts]
+    assert hashes.tolist() == [word_hash(w) for t in texts for w in tokens(t, params)]
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.text(alphabet="ab cd the of'.x\u00e9", max_size=120) | st.just(""), max_size=6),
        st.integers(1, 3), st.integers(1, 12), st.integers(1, 12), st.booleans())
