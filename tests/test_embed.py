@@ -202,3 +202,18 @@ def test_static_batched_encode_is_bit_identical_on_the_seed_pair():
     e = StaticEmbedder()
     texts = seed_sentences(ORIGINAL) + seed_sentences(SPUN) + [ORIGINAL.read_text(encoding="utf-8")]
     assert e.encode(texts).tobytes() == _per_text_reference(e, texts).tobytes()
+
+
+def test_static_encode_from_many_threads_equals_one_thread():
+    """Threads share the embedder's word memo (the service encodes from a thread pool): each thread's vectors are
+    bit for bit those of a fresh embedder working alone, even while the memo fills and is emptied."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = seed_sentences(ORIGINAL) + seed_sentences(SPUN)
+    batches = [[f"{s} w{i}x{j}" for j, s in enumerate(base)] for i in range(12)]  # new words in every batch
+    want = [StaticEmbedder().encode(b).tobytes() for b in batches]
+    shared = StaticEmbedder()
+    shared.max_cached_words = 300  # emptied again and again while the threads run
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda b: shared.encode(b).tobytes(), batches * 3))
+    assert got == want * 3

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from functools import lru_cache
 from itertools import chain, repeat
 from importlib import resources
@@ -142,6 +143,7 @@ class StaticEmbedder:
         self._pre_tokenize = self._tok.pre_tokenizer.pre_tokenize_str
         self._word_ids: dict[str, list[int]] = {}  # memo of a pure function: word -> WordPiece ids
         self._emb = np.asarray(emb, dtype=np.float32)
+        self._memo_lock = threading.Lock()
         self._reset_word_cache()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -157,15 +159,17 @@ class StaticEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        if len(self._word_index) > self.max_cached_words:
-            self._reset_word_cache()
         per_text = [self._words(t) for t in texts]
         words = list(chain.from_iterable(per_text))
         if not words:
             return out
-        rows = self._word_rows(words)
+        with self._memo_lock:  # threads share the embedder: one at a time looks words up and adds new ones
+            if len(self._word_index) > self.max_cached_words:
+                self._reset_word_cache()
+            rows = self._word_rows(words)
+            vecs = self._word_vecs[: len(self._word_index)]  # later words go below it or into a new matrix
         counts = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
-        return _normalise(_run_sums(self._word_vecs[: len(self._word_index)], rows, counts))
+        return _normalise(_run_sums(vecs, rows, counts))
 
     def _words(self, text: str) -> list[str]:
         """The words the tokenizer would word-piece: ASCII text by two regexes that do what
