@@ -171,3 +171,49 @@ def test_static_row_equals_naive_mean_of_token_rows(texts, data):
     n = np.linalg.norm(naive)
     expect = naive / n if n > 0 else naive
     assert np.allclose(v[i], expect, atol=1e-5)
+
+
+def _per_text_reference(e: StaticEmbedder, texts: list[str]) -> np.ndarray:
+    """The static embedder one text and one word at a time, as it was before batching: each word's token rows
+    summed with ``sum(axis=0)``, each text's word rows summed the same way, then normalised."""
+    out = np.zeros((len(texts), e.dim), dtype=np.float32)
+    for i, t in enumerate(texts):
+        rows = []
+        for w in e._words(t):
+            ids = e._tok.encode(w, add_special_tokens=False).ids
+            rows.append(e._emb[ids].sum(axis=0) if ids else np.zeros(e.dim, dtype=np.float32))
+        if rows:
+            out[i] = np.stack(rows).sum(axis=0)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    np.divide(out, norms, out=out, where=norms > 0)
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_text, min_size=1, max_size=8))
+def test_static_batched_encode_is_bit_identical_to_the_per_text_sums(texts):
+    e = StaticEmbedder()  # a fresh memo: every word is new, then every word is known
+    ref = _per_text_reference(e, texts)
+    first, again = e.encode(texts), e.encode(list(reversed(texts)))[::-1]
+    assert first.tobytes() == ref.tobytes() and again.tobytes() == ref.tobytes()
+
+
+def test_static_batched_encode_is_bit_identical_on_the_seed_pair():
+    e = StaticEmbedder()
+    texts = seed_sentences(ORIGINAL) + seed_sentences(SPUN) + [ORIGINAL.read_text(encoding="utf-8")]
+    assert e.encode(texts).tobytes() == _per_text_reference(e, texts).tobytes()
+
+
+def test_static_encode_from_many_threads_equals_one_thread():
+    """Threads share the embedder's word memo (the service encodes from a thread pool): each thread's vectors are
+    bit for bit those of a fresh embedder working alone, even while the memo fills and is emptied."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = seed_sentences(ORIGINAL) + seed_sentences(SPUN)
+    batches = [[f"{s} w{i}x{j}" for j, s in enumerate(base)] for i in range(12)]  # new words in every batch
+    want = [StaticEmbedder().encode(b).tobytes() for b in batches]
+    shared = StaticEmbedder()
+    shared.max_cached_words = 300  # emptied again and again while the threads run
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda b: shared.encode(b).tobytes(), batches * 3))
+    assert got == want * 3

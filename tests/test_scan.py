@@ -66,18 +66,87 @@ def test_token_hashes_equal_hashing_every_token(text, content_words):
 
 def test_signatures_equal_the_plain_pipeline():
     """fingerprint() (word table, C split) gives the signatures of the plain per-word pipeline."""
-    from rensa import RMinHash
-
     texts = [p.read_text(encoding="utf-8") for p in SEEDS] + [p.read_text() for p in sorted(CORPUS.glob("*.txt"))[:20]]
     texts.append("Don't stop: rock'n'roll'' isn't 'dead' -- ''tis A_B 42.")
     for params in (DEFAULT_PARAMS.fingerprint, FingerprintParams(shingle=2, content_words=False, window=10, step=5)):
         fp = fingerprint(texts, params)
         for i, text in enumerate(texts):
-            sh = shingle_hashes(tokens(text, params), params.shingle)
-            wins = [sh[s:e] for s, e in window_bounds(len(sh), params.window, params.step)]
-            want = [RMinHash.digest_matrix_from_flat_token_hashes(
-                w, np.asarray([0, len(w)], dtype=np.uint64), params.num_perm, params.seed).to_rows()[0] for w in wins]
-            assert fp.of(i).tolist() == want
+            assert fp.of(i).tolist() == _plain_signatures(text, params)
+
+
+def _plain_signatures(text, params):
+    """The reference: one word_hash per token, one Python slice per window, one rensa call per window."""
+    from rensa import RMinHash
+
+    sh = shingle_hashes(tokens(text, params), params.shingle)
+    wins = [sh[s:e] for s, e in window_bounds(len(sh), params.window, params.step)]
+    return [RMinHash.digest_matrix_from_flat_token_hashes(
+        w, np.asarray([0, len(w)], dtype=np.uint64), params.num_perm, params.seed).to_rows()[0] for w in wins]
+
+
+_ascii_words = st.lists(st.sampled_from(list("aAbZz09_'' .,\n\x00-") + ["abcdefg", "ABCDEFGH", "x'y", "abcdefgabcdefg"]),
+                        max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ascii_words | st.text(alphabet=st.characters(max_codepoint=127), max_size=80), max_size=6))
+def test_bulk_words_are_the_norms_of_each_text(texts):
+    """The numpy cut of ASCII texts (unspun.bulkwords) finds exactly the tokens of norms(), text by text, and
+    gives one number to each distinct word (long words told apart by every 7-character chunk)."""
+    from unspun.bulkwords import bulk_words
+
+    bw = bulk_words(texts)
+    strings = bw.strings()
+    assert len(set(strings)) == len(strings) and bw.counts.tolist() == [len(norms(t)) for t in texts]
+    at = 0
+    for t, n in zip(texts, bw.counts.tolist()):
+        assert [strings[w] for w in bw.word[at : at + n]] == norms(t)
+        at += n
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_ascii_words | st.text(max_size=40), max_size=6), st.booleans())
+def test_batch_token_hashes_equal_each_text_alone(texts, content_words):
+    from unspun.fingerprint import batch_token_hashes
+
+    params = FingerprintParams(content_words=content_words)
+    hashes, counts = batch_token_hashes(texts, params)
+    assert counts.tolist() == [len(tokens(t, params)) for t in texts]
+    assert hashes.tolist() == [word_hash(w) for t in texts for w in tokens(t, params)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_ascii_words | st.text(max_size=40), max_size=10), st.integers(8, 90))
+def test_batch_token_hashes_cut_into_runs_equal_each_text_alone(texts, limit):
+    """With a tiny bulk limit the batch is cut into many runs of ASCII texts, and texts over half of it go one by
+    one through norms(): the hashes are the same."""
+    import pytest
+
+    import unspun.fingerprint as F
+
+    params = FingerprintParams()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(F, "MAX_BYTES", limit)
+        hashes, counts = F.batch_token_hashes(texts, params)
+    assert counts.tolist() == [len(tokens(t, params)) for t in texts]
+    assert hashes.tolist() == [word_hash(w) for t in texts for w in tokens(t, params)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet="ab cd the of'.x\u00e9", max_size=120) | st.just(""), max_size=6),
+       st.integers(1, 3), st.integers(1, 12), st.integers(1, 12), st.booleans())
+def test_batched_fingerprints_equal_the_plain_pipeline_per_text(texts, shingle, window, step, content_words):
+    """A batch (one word-table pass, the windows of every text laid out in numpy, one rensa call) gives each
+    text the signatures of the per-word, per-window reference, whatever the other texts of the batch."""
+    params = FingerprintParams(shingle=shingle, window=window, step=min(step, window), content_words=content_words,
+                               num_perm=8, bands=4)
+    fp = fingerprint(texts, params)
+    want_owner = []
+    for i, text in enumerate(texts):
+        want = _plain_signatures(text, params)
+        assert fp.of(i).tolist() == want
+        want_owner += [i] * len(want)
+    assert fp.owner.tolist() == want_owner
 
 
 @given(st.integers(0, 500), st.integers(1, 60), st.integers(1, 60))

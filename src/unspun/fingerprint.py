@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Iterable, Sequence
 
 import numpy as np
 
+from .bulkwords import MAX_BYTES, bulk_words
 from .params import DEFAULT_PARAMS, FingerprintParams
 from .text import STOPWORDS, norm_word
 from .types import Document
@@ -34,6 +36,7 @@ _WORD = re.compile(r"\w+(?:['’]\w+)*")  # the same token pattern as unspun.tex
 # ASCII characters that can be part of a token (\w and the apostrophe); every other one separates tokens
 _ASCII_SEP = str.maketrans({chr(i): " " for i in range(128) if not (chr(i).isalnum() or chr(i) in "_'")})
 
+_UINT = array("I")
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _C1 = np.uint64(0xBF58476D1CE4E5B9)
 _C2 = np.uint64(0x94D049BB133111EB)
@@ -94,32 +97,95 @@ def _hash_table(content_words: bool) -> dict[str, int]:
 
 
 def token_hashes(text: str, params: FingerprintParams = DEFAULT_PARAMS.fingerprint) -> np.ndarray:
-    """``[word_hash(w) for w in tokens(text, params)]`` as uint64, computed through a word table (one dict
-    lookup per word, in C) instead of a Python call per word."""
-    ws = norms(text)
+    """``[word_hash(w) for w in tokens(text, params)]`` as uint64 (:func:`batch_token_hashes` of one text)."""
+    return batch_token_hashes([text], params)[0]
+
+
+def batch_token_hashes(texts: Sequence[str], params: FingerprintParams = DEFAULT_PARAMS.fingerprint
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """The :func:`token_hashes` of every text, one after the other in one uint64 array, and each text's
+    count (int64).  Runs of ASCII texts are cut into words in bulk (:mod:`unspun.bulkwords`: no Python
+    object per word, one per distinct word); other texts go through :func:`norms`.  Each distinct word is
+    looked up in a process-wide word table; only a word not in it yet is hashed in Python."""
+    hashes: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    run: list[str] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal run, size
+        if run:
+            h, c = _bulk_hashes(run, params)
+            hashes.append(h)
+            counts.append(c)
+            run, size = [], 0
+
+    for t in texts:
+        if t.isascii() and len(t) < MAX_BYTES // 2:
+            if size + len(t) + 1 >= MAX_BYTES:
+                flush()
+            run.append(t)
+            size += len(t) + 1
+        else:
+            flush()
+            h, c = _word_hashes([norms(t)], params)
+            hashes.append(h)
+            counts.append(c)
+    flush()
+    if not hashes:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    if len(hashes) == 1:
+        return hashes[0], counts[0]
+    return np.concatenate(hashes), np.concatenate(counts)
+
+
+def _bulk_hashes(texts: list[str], params: FingerprintParams) -> tuple[np.ndarray, np.ndarray]:
+    bw = bulk_words(texts)
+    values, stop = _distinct_hashes(bw.strings(), params)
+    return _dropped(values[bw.word], None if stop is None else stop[bw.word], bw.counts)
+
+
+def _word_hashes(per_text: list[list[str]], params: FingerprintParams) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of texts given as their :func:`norms` (every word looked up in the table in one pass)."""
+    counts = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
+    ws = list(chain.from_iterable(per_text))
+    values, stop = _distinct_hashes(ws, params)
+    return _dropped(values, stop, counts)
+
+
+def _distinct_hashes(ws: list[str], params: FingerprintParams) -> tuple[np.ndarray, np.ndarray | None]:
+    """``word_hash`` of every word in ``ws`` (uint64), and which are function words (None when they are kept),
+    through the process-wide word table (one dict look-up per word, in C; a new word hashed once)."""
     table = _hash_table(params.content_words)
-    get = table.get
-    arr = np.fromiter(map(get, ws, repeat(_MISS)), dtype=np.uint64, count=len(ws))
-    if (arr == _MISS).any():
-        if len(table) > _TABLE_WORDS:
-            table.clear()
-            if params.content_words:
-                table.update((w, _DROP) for w in STOPWORDS)
-        for w in ws:
-            if w not in table:
-                h = word_hash(w)
-                if h <= _MISS:  # cannot be told from a marker: the plain path
-                    return _plain_hashes(text, params)
-                table[w] = h
-        arr = np.fromiter(map(get, ws, repeat(_MISS)), dtype=np.uint64, count=len(ws))
-        if (arr == _MISS).any():  # emptied meanwhile by another thread: the plain path
-            return _plain_hashes(text, params)
-    return arr[arr != _DROP] if params.content_words else arr
+    if len(table) > _TABLE_WORDS:
+        table.clear()
+        if params.content_words:
+            table.update((w, _DROP) for w in STOPWORDS)
+    arr = np.fromiter(map(table.get, ws, repeat(_MISS)), dtype=np.uint64, count=len(ws))
+    stop = arr == _DROP if params.content_words else None  # the function words, as the table knew them
+    missing = np.flatnonzero(arr == _MISS)
+    if len(missing):
+        absent = list(map(ws.__getitem__, missing.tolist()))
+        fresh: dict[str, int] = {}
+        for w in dict.fromkeys(absent):
+            fresh[w] = h = word_hash(w)
+            if h > _MISS and not (params.content_words and w in STOPWORDS):
+                table[w] = h  # a hash equal to a marker is never put in the table (it is written here directly)
+        arr[missing] = np.fromiter(map(fresh.__getitem__, absent), dtype=np.uint64, count=len(absent))
+        if stop is not None:  # a function word missing from the table (another thread refilling it) is dropped
+            stop[missing] = np.fromiter(map(STOPWORDS.__contains__, absent), dtype=bool, count=len(absent))
+    return arr, stop
 
 
-def _plain_hashes(text: str, params: FingerprintParams) -> np.ndarray:
-    """What :func:`token_hashes` computes, one :func:`word_hash` call per token (no table)."""
-    return np.array([word_hash(t) for t in tokens(text, params)], dtype=np.uint64)
+def _dropped(arr: np.ndarray, stop: np.ndarray | None, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``arr`` without its ``stop`` entries, and the texts' counts of what is left."""
+    if stop is None or not stop.any():
+        return arr, counts
+    keep = ~stop
+    kept = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept[1:])
+    ends = np.cumsum(counts)
+    return arr[keep], kept[ends] - kept[ends - counts]
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -189,22 +255,46 @@ def fingerprint(texts: Sequence[str], params: FingerprintParams = DEFAULT_PARAMS
     word has no window."""
     from rensa import RMinHash
 
-    flat: list[np.ndarray] = []
-    offsets = [0]
-    owner: list[int] = []
-    for i, text in enumerate(texts):
-        sh = _shingle(token_hashes(text, params), params.shingle)
-        for s, e in window_bounds(len(sh), params.window, params.step):
-            flat.append(sh[s:e])
-            offsets.append(offsets[-1] + e - s)
-            owner.append(i)
-    if not owner:
+    hashes, counts = batch_token_hashes(texts, params)
+    if params.shingle > 1:
+        parts = np.split(hashes, np.cumsum(counts)[:-1]) if len(texts) else []
+        shingled = [_shingle(h, params.shingle) for h in parts]
+        counts = np.fromiter(map(len, shingled), dtype=np.int64, count=len(shingled))
+        hashes = np.concatenate(shingled) if shingled else np.zeros(0, dtype=np.uint64)
+    owner, picks, offsets = _windows(counts, params.window, params.step)
+    if not len(owner):
         return Fingerprints(np.zeros((0, params.num_perm), dtype=np.uint32), np.zeros(0, dtype=np.int64))
-    matrix = RMinHash.digest_matrix_from_flat_token_hashes(
-        np.concatenate(flat), np.asarray(offsets, dtype=np.uint64), params.num_perm, params.seed
-    )
-    sig = np.asarray(matrix.to_rows(), dtype=np.uint32).reshape(len(owner), params.num_perm)
-    return Fingerprints(sig, np.asarray(owner, dtype=np.int64))
+    matrix = RMinHash.digest_matrix_from_flat_token_hashes(hashes[picks], offsets, params.num_perm, params.seed)
+    return Fingerprints(_matrix_array(matrix.to_rows()).reshape(len(owner), params.num_perm), owner)
+
+
+def _matrix_array(rows: list[list[int]]) -> np.ndarray:
+    """rensa's digest rows (lists: rensa 0.5 exports no buffer) as one uint32 array, through the C ``array``
+    type (~30% faster than ``np.asarray`` of the nested lists)."""
+    if _UINT.itemsize != 4:
+        return np.asarray(rows, dtype=np.uint32)
+    return np.frombuffer(array("I", chain.from_iterable(rows)), dtype=np.uint32)
+
+
+def _windows(counts: np.ndarray, window: int, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The :func:`window_bounds` of texts of ``counts`` shingles laid one after the other: each window's
+    text (int64), the positions of the windows' shingles one window after the other (int64), and the
+    windows' offsets into those (uint64, one more than the windows)."""
+    step = min(step, window)
+    n = np.asarray(counts, dtype=np.int64)
+    regular = np.where(n > window, (n - window) // step + 1, (n > 0).astype(np.int64))
+    extra = (n > window) & ((regular - 1) * step + window < n)  # the last window, ending at n
+    per_text = regular + extra
+    owner = np.repeat(np.arange(len(n), dtype=np.int64), per_text)
+    j = np.arange(len(owner), dtype=np.int64) - np.repeat(np.cumsum(per_text) - per_text, per_text)
+    n_w = n[owner]
+    start = np.where(j < regular[owner], j * step, n_w - window)
+    length = np.minimum(n_w, window)
+    offsets = np.zeros(len(owner) + 1, dtype=np.uint64)
+    np.cumsum(length, out=offsets[1:])
+    first = (np.cumsum(n) - n)[owner] + start  # the window's first shingle in the whole batch
+    picks = np.repeat(first - (offsets[:-1].astype(np.int64)), length) + np.arange(int(offsets[-1]), dtype=np.int64)
+    return owner, picks, offsets
 
 
 def band_keys(signatures: np.ndarray, params: FingerprintParams = DEFAULT_PARAMS.fingerprint) -> np.ndarray:

@@ -266,6 +266,7 @@ class Index:
             report(progress, "add", total.documents)
 
         try:
+            self.bands.begin()
             batch: list[Document] = []
             for d in docs:
                 if not isinstance(d, Document):

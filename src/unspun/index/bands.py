@@ -40,6 +40,7 @@ from .segments import (
     read_segment,
     segment_info,
     shared_entries,
+    stable_key_order,
     write_segment,
 )
 from .store import Store, latest_meta, record_meta, store_error
@@ -72,7 +73,7 @@ def derive_arrays(rows: Iterable[tuple[int, int, bytes]], fp: FingerprintParams)
     flat, owners = flat[order], owners[order]
     first = np.r_[True, (flat[1:] != flat[:-1]) | (owners[1:] != owners[:-1])] if len(flat) else np.zeros(0, dtype=bool)
     flat, owners = flat[first], owners[first]
-    by_key = np.argsort(flat, kind="stable")
+    by_key = stable_key_order(flat)
     return BandArrays(flat[by_key], owners[by_key], len(set(docnos)))
 
 
@@ -283,6 +284,13 @@ class Bands:
                 orphan.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ the writer
+
+    def begin(self) -> None:
+        """A writer's first step: read the lookup as it stands before its writes, so that the keys it writes
+        are folded from memory (:meth:`remember`) instead of derived again from their signatures (a new
+        index's first fold would otherwise rebuild every segment from SQLite)."""
+        if not self.store.readonly and self.view is None:
+            self.current()
 
     def remember(self, keys: dict[int, np.ndarray]) -> None:
         """Keep the band keys of documents just written (by docno), to fold them without reading them back."""

@@ -56,9 +56,10 @@ class BandArrays:
         if not keys:
             return BandArrays.empty()
         docnos = list(keys)
-        flat = np.concatenate([np.asarray(keys[d], dtype=np.int64) for d in docnos])
-        owners = np.repeat(np.asarray(docnos, dtype=np.int64), [len(keys[d]) for d in docnos])
-        order = np.argsort(flat, kind="stable")  # the order of documents inside a bucket does not matter
+        runs = list(keys.values())
+        flat = np.concatenate(runs).astype(np.int64, copy=False)
+        owners = np.repeat(np.asarray(docnos, dtype=np.int64), np.fromiter(map(len, runs), dtype=np.int64, count=len(runs)))
+        order = stable_key_order(flat)
         return BandArrays(flat[order], owners[order], len(docnos))
 
     def __len__(self) -> int:
@@ -103,6 +104,28 @@ class BandArrays:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         idx = np.concatenate([np.arange(a, b) for a, b in zip(lo[hit].tolist(), hi[hit].tolist())])
         return np.asarray(self.keys[idx], dtype=np.int64), np.asarray(self.docnos[idx], dtype=np.int64)
+
+
+_SIGN = np.uint64(1 << 63)
+
+
+def stable_key_order(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` of int64 keys, faster: numpy's stable sort of int64 is a merge sort
+    (~85 ns a key for random keys), its plain ``np.sort`` a vectorised one (~5 ns).  Each key's high bits (its order as
+    unsigned) with its position in the low bits are sorted with ``np.sort``; keys that share those high bits
+    but differ below them (rare: distinct 64-bit hashes) are put in order by a stable sort of the nearly
+    sorted result (linear: a merge sort of sorted runs)."""
+    n = len(keys)
+    if n < 2:
+        return np.arange(n, dtype=np.int64)
+    bits = np.uint64(int(n - 1).bit_length())
+    low = (np.uint64(1) << bits) - np.uint64(1)
+    packed = (np.asarray(keys, dtype=np.int64).view(np.uint64) ^ _SIGN) & ~low | np.arange(n, dtype=np.uint64)
+    order = (np.sort(packed) & low).astype(np.int64)
+    ordered = keys[order]
+    if len(ordered) > 1 and not (ordered[1:] >= ordered[:-1]).all():
+        order = order[np.argsort(ordered, kind="stable")]
+    return order
 
 
 def shared_entries(arrays: BandArrays, stale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
