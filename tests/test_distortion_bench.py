@@ -136,14 +136,14 @@ def test_table_and_json_from_the_command():
 def test_parse_added_to_tagged_sentences_is_the_full_pipelines():
     """The judge tags matched rows first and parses only some of them afterwards (the parser reads the
     tagging pass's vectors): heads, labels and tags must be those of running the whole pipeline at once."""
-    from unspun.judge.distortions import PAIR_SKIP, _parser_for
-    from unspun.judge.models import nlp
+    from unspun.judge.distortions import _parser_for
+    from unspun.judge.models import AFTER_TAGGER, nlp
 
     corpus = Path(__file__).resolve().parents[1] / "examples" / "corpus"
     sentences = [s for p in sorted(corpus.glob("seed-*.txt")) for s in p.read_text(encoding="utf-8").split(". ") if len(s) > 30]
     assert len(sentences) > 20
     full = list(nlp().pipe(sentences, disable=["ner", "attribute_ruler"]))
-    tagged = list(nlp().pipe(sentences, disable=list(PAIR_SKIP)))
+    tagged = list(nlp().pipe(sentences, disable=list(AFTER_TAGGER)))
     for i in range(0, len(tagged) - 1, 2):
         _parser_for(tagged[i], tagged[i + 1])()
     if len(tagged) % 2:

@@ -38,9 +38,6 @@ LOOSE = (0.7, 0.45)
 #: A matched row this similar is close enough to read a one-sided figure as added.
 CLOSE = 0.6
 
-#: Pipes not needed to compare matched sentences: the fine tags suffice for names; the dependency parse
-#: is added to just the rows that need it (``_parser_for``).
-PAIR_SKIP = AFTER_TAGGER
 _OPEN = "“\"‘'([:—–-"
 
 

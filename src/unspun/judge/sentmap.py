@@ -89,7 +89,7 @@ class Side:
     boiler: list[bool]  # page furniture: image lines, "Reading time", galleries
     _terms: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
     _vecs: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
-    #: rows tagged by the judge's tagger, by (start, end) of the row's text (``distortions.tagged_rows``)
+    #: texts tagged by the judge's tagger (rows and added-claim candidates), by (start, end) (``distortions.tag``)
     _tagged: dict[tuple[int, int], Any] = field(default_factory=dict, repr=False)
 
     @classmethod
